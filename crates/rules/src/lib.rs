@@ -1,0 +1,22 @@
+//! `shuangshi-rules`: the rulebook of the “双千双师交流计划” as code.
+//!
+//! Forms, the organisation registry and the batch parameters go in; findings come out
+//! ([`engine::check`]). This crate is pure: it never does I/O and never fails — every input, however
+//! malformed, gives a report. Reading files is `shuangshi-sheet`'s job.
+
+pub mod batch;
+pub mod catalogue;
+pub mod engine;
+pub mod finding;
+pub mod form;
+pub mod registry;
+pub mod rules;
+pub mod text;
+pub mod titles;
+
+pub use batch::Batch;
+pub use catalogue::{RULES, RuleMeta};
+pub use engine::{Input, check};
+pub use finding::{Finding, FormSummary, Report, Severity, Unreadable};
+pub use form::{Cell, Column, Direction, Footer, Form, HeaderName, PersonRow};
+pub use registry::{Org, PastPerson, Registry};

@@ -1,0 +1,303 @@
+//! Group S: each school's whole batch, across all its forms (三(二), 三(三)). The tier comes from the
+//! organisation registry.
+
+use crate::batch::Tier;
+use crate::engine::{Ctx, FormCtx};
+use crate::finding::Finding;
+use crate::form::{Column, Direction};
+use crate::rule;
+use crate::text::norm;
+
+rule! {
+    /// Reciprocity: the school sends as many people as it receives, over all its forms.
+    ///
+    /// **条款** 三(二)：「坚持人员选派与人员接收对等原则，在派出交流人员的同时，相应专业、岗位同时接收交流人员」。
+    ///
+    /// **Fix**: add the missing people on either side, or remove the surplus.
+    pub const S01 = "S01", Error, "三(二)", School, "学校派出与接收人数对等";
+}
+
+rule! {
+    /// Each 从事学科专业领域 among the school's outgoing teachers has an incoming engineer in a
+    /// corresponding field: the two fields are equal, one contains the other, or they share a
+    /// two-character word that is not too generic (the batch's `generic_bigrams`, e.g. 技术, 工程).
+    ///
+    /// **条款** 三(二)：「在派出交流人员的同时，相应专业、岗位同时接收交流人员」。
+    ///
+    /// **Fix**: receive an engineer in the teacher's field, or check that the fields do correspond.
+    pub const S02 = "S02", Warning, "三(二)", School, "派出教师的专业有相应专业的接收人员";
+}
+
+rule! {
+    /// The headcount minimums of the school's tier: 国家双高 6 sent and 6 received, 市级双高 4 and 4,
+    /// 其他高职 2 and 2 (技工院校 and 中职 are encouraged, without a minimum). A school with no rows in
+    /// the batch is not checked.
+    ///
+    /// **条款** 三(二)：「各国家“双高计划”院校与企业交流互聘人员推荐不少于12名（分别派出6名、接收6名）、市级“双高计划”院校…不少于8名（分别派出4名、接收4名）、其他高职院校…不少于4名（分别派出2名、接收2名）」。
+    ///
+    /// **Fix**: recommend at least the tier's minimum in each direction.
+    pub const S03 = "S03", Error, "三(二)", School, "达到学校类别的推荐人数下限";
+}
+
+rule! {
+    /// The 科技副总 minimum of the school's tier: 国家双高 3, 市级双高 2, 其他高职 and 技工院校 1.
+    /// [interpretation] 三(三) names 技工院校 with 其他高职, so a participating 技工院校 needs one.
+    ///
+    /// **条款** 三(三)：「国家“双高计划”院校至少选派3名符合条件的专家到企业挂任“科技副总”…市级“双高计划”院校至少选派2名…其他高职院校（含技工院校）至少选派1名」。
+    ///
+    /// **Fix**: make enough of the school's teachers 科技副总.
+    pub const S04 = "S04", Error, "三(三)", School, "科技副总人数达到下限";
+}
+
+rule! {
+    /// The 产业副院长 minimum of the school's tier: 国家双高 3, 市级双高 2, 其他高职 and 技工院校 1.
+    ///
+    /// **条款** 三(三)：「交流互聘企业选派3名符合条件的优秀工程师到学校二级学院挂任“产业副院长”」（市级双高2名，其他高职院校（含技工院校）1名）。
+    ///
+    /// **Fix**: make enough of the received engineers 产业副院长.
+    pub const S05 = "S05", Error, "三(三)", School, "产业副院长人数达到下限";
+}
+
+rule! {
+    /// One school–enterprise form sends and receives different numbers of people. The school as a whole
+    /// may still balance (S01 decides); this only points at the form.
+    ///
+    /// **条款** 三(二)：「突出双方需求对等」「坚持人员选派与人员接收对等原则」。
+    ///
+    /// **Fix**: nothing, if another form of the school balances it.
+    pub const S06 = "S06", Warning, "三(二)", Form, "单张推荐表派出与接收不对等";
+}
+
+rule! {
+    /// Without an organisation registry (or when the school is not in it, or is not registered as a
+    /// school), the tier is unknown and S03–S05 are not checked.
+    ///
+    /// **条款** 三(二)、三(三)：the minimums depend on the school's tier (国家双高, 市级双高, 其他高职, 技工院校, 中职).
+    ///
+    /// **Fix**: give the registry (`--orgs`) with the school's 单位类别.
+    pub const S07 = "S07", Info, "三(二)", School, "学校类别未知，未核对人数下限";
+}
+
+struct Standing<'f, 'a> {
+    sent: u32,
+    received: u32,
+    school_senior: u32,
+    enterprise_senior: u32,
+    forms: Vec<&'f FormCtx<'a>>,
+}
+
+pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let batch = ctx.batch;
+    for (_, forms) in ctx.schools() {
+        let mut st = Standing {
+            sent: 0,
+            received: 0,
+            school_senior: 0,
+            enterprise_senior: 0,
+            forms,
+        };
+        let ss = norm(&batch.posts.school_senior);
+        let es = norm(&batch.posts.enterprise_senior);
+        for fc in &st.forms {
+            for rc in &fc.rows {
+                let post = &rc.row.get(Column::Post).norm;
+                match rc.direction {
+                    Some(Direction::School) => {
+                        st.sent += 1;
+                        st.school_senior += u32::from(*post == ss);
+                    }
+                    Some(Direction::Enterprise) => {
+                        st.received += 1;
+                        st.enterprise_senior += u32::from(*post == es);
+                    }
+                    None => {}
+                }
+            }
+        }
+        if st.sent + st.received == 0 {
+            continue;
+        }
+        let Some(first) = st.forms.first().copied() else {
+            continue;
+        };
+        let name = first.school_name().unwrap_or_default();
+        let school_finding = |rule, message: String| {
+            let mut f = Finding::new(rule, message);
+            f.file = Some(first.form.file.clone());
+            f.school = Some(name.clone());
+            f
+        };
+        // S01
+        if st.sent != st.received {
+            out.push(school_finding(
+                &S01,
+                format!(
+                    "「{name}」全部推荐表合计派出 {} 人、接收 {} 人，不对等；派出与接收人数应相等",
+                    st.sent, st.received
+                ),
+            ));
+        }
+        // S02
+        check_fields(ctx, &st, out);
+        // S06
+        for fc in &st.forms {
+            let (s, r) = (fc.count(Direction::School), fc.count(Direction::Enterprise));
+            if s != r {
+                out.push(fc.form_finding(
+                    &S06,
+                    None,
+                    None,
+                    format!(
+                        "{}（{name} — {}）派出 {s} 人、接收 {r} 人，本表不对等；若本校其他推荐表已补足可忽略",
+                        fc.place(),
+                        fc.form.enterprise.as_ref().map(|e| e.raw.as_str()).unwrap_or("未写明企业")
+                    ),
+                ));
+            }
+        }
+        // S03–S05, S07
+        let org = first.school_org;
+        let tier: Result<&Tier, String> = match (ctx.registry, org) {
+            (None, _) => Err("未提供单位名录（--orgs），无法确定学校类别".to_string()),
+            (Some(_), None) => Err(format!("单位名录中没有「{name}」，无法确定学校类别")),
+            (Some(_), Some(o)) => batch
+                .tier(&o.category)
+                .ok_or_else(|| format!("单位名录中「{}」的单位类别为「{}」，不是学校类别（国家双高、市级双高、其他高职、技工院校、中职）", o.name, o.category)),
+        };
+        match tier {
+            Err(why) => out.push(school_finding(
+                &S07,
+                format!("「{name}」：{why}，未核对推荐人数、科技副总和产业副院长下限（S03–S05）"),
+            )),
+            Ok(t) => minimums(&st, t, batch, &name, &school_finding, out),
+        }
+    }
+}
+
+fn minimums(
+    st: &Standing<'_, '_>,
+    t: &Tier,
+    batch: &crate::batch::Batch,
+    name: &str,
+    school_finding: &dyn Fn(&'static crate::catalogue::RuleMeta, String) -> Finding,
+    out: &mut Vec<Finding>,
+) {
+    if st.sent < t.min_sent {
+        out.push(school_finding(
+            &S03,
+            format!(
+                "「{name}」为{}院校，派出 {} 人，少于下限 {} 人",
+                t.name, st.sent, t.min_sent
+            ),
+        ));
+    }
+    if st.received < t.min_received {
+        out.push(school_finding(
+            &S03,
+            format!(
+                "「{name}」为{}院校，接收 {} 人，少于下限 {} 人",
+                t.name, st.received, t.min_received
+            ),
+        ));
+    }
+    if st.school_senior < t.min_school_senior {
+        out.push(school_finding(
+            &S04,
+            format!(
+                "「{name}」为{}院校，挂任「{}」{} 人，少于下限 {} 人",
+                t.name, batch.posts.school_senior, st.school_senior, t.min_school_senior
+            ),
+        ));
+    }
+    if st.enterprise_senior < t.min_enterprise_senior {
+        out.push(school_finding(
+            &S05,
+            format!(
+                "「{name}」为{}院校，接收挂任「{}」{} 人，少于下限 {} 人",
+                t.name,
+                batch.posts.enterprise_senior,
+                st.enterprise_senior,
+                t.min_enterprise_senior
+            ),
+        ));
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// True when two subject fields correspond (see S02).
+pub fn fields_correspond(a: &str, b: &str, generic: &[String]) -> bool {
+    let (a, b) = (norm(a), norm(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a.contains(&b) || b.contains(&a) {
+        return true;
+    }
+    let bigrams = |s: &str| -> Vec<String> {
+        let cs: Vec<char> = s.chars().collect();
+        cs.windows(2)
+            .filter(|w| is_cjk(w[0]) && is_cjk(w[1]))
+            .map(|w| w.iter().collect::<String>())
+            .filter(|g| !generic.iter().any(|x| x == g))
+            .collect()
+    };
+    let bb = bigrams(&b);
+    bigrams(&a).iter().any(|g| bb.contains(g))
+}
+
+fn check_fields(ctx: &Ctx<'_>, st: &Standing<'_, '_>, out: &mut Vec<Finding>) {
+    let generic = &ctx.batch.fields.generic_bigrams;
+    let incoming: Vec<&str> = st
+        .forms
+        .iter()
+        .flat_map(|fc| fc.rows.iter())
+        .filter(|rc| rc.direction == Some(Direction::Enterprise))
+        .map(|rc| rc.row.get(Column::Field).raw.as_str())
+        .filter(|f| !f.trim().is_empty())
+        .collect();
+    for fc in &st.forms {
+        for rc in fc
+            .rows
+            .iter()
+            .filter(|rc| rc.direction == Some(Direction::School))
+        {
+            let cell = rc.row.get(Column::Field);
+            if cell.is_empty()
+                || incoming
+                    .iter()
+                    .any(|i| fields_correspond(&cell.raw, i, generic))
+            {
+                continue;
+            }
+            let list = if incoming.is_empty() {
+                "（无）".to_string()
+            } else {
+                incoming.join("、")
+            };
+            out.push(fc.cell_finding(
+                &S02,
+                rc.row,
+                Column::Field,
+                format!("填写为「{}」，本校接收的企业人员中没有相应专业（接收人员专业：{list}）；请核对是否「相应专业、岗位同时接收」", cell.raw),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_correspond_by_a_meaningful_shared_word() {
+        let g = crate::batch::Batch::batch10().fields.generic_bigrams;
+        assert!(fields_correspond("机械设计制造及其自动化", "机械制造", &g));
+        assert!(fields_correspond("数控技术", "数控加工", &g));
+        assert!(fields_correspond("汽车", "新能源汽车技术", &g));
+        assert!(!fields_correspond("计算机应用技术", "汽车检测技术", &g));
+        assert!(!fields_correspond("会计", "护理", &g));
+    }
+}

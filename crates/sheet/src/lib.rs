@@ -1,0 +1,8 @@
+//! `shuangshi-sheet`: the official recommendation form on disk — reading xlsx, xls and docx as schools
+//! really send them, the organisation registry (CSV in UTF-8 or GBK, or xlsx), and writing the blank
+//! template and annotated copies.
+//!
+//! Every file is inspected by [`guard`] before a parser sees it: size, zip directory, sheet
+//! dimensions, encryption. Bad input is an error with a Chinese message naming the file, never a panic.
+
+pub mod grid;
