@@ -1,0 +1,6 @@
+//! The integration tests of `shuangshi-sheet`: real files written by the tests, read back.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod layout;
+mod read;
+mod write;

@@ -1,0 +1,1 @@
+//! Tests of the read part (filled in by its module's owner).

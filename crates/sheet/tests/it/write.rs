@@ -1,0 +1,1 @@
+//! Tests of the write part (filled in by its module's owner).
