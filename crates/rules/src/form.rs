@@ -347,7 +347,7 @@ impl Form {
             .collect();
         Form {
             file: file.to_string(),
-            sheet: Some("Sheet1".to_string()),
+            sheet: Some("推荐表".to_string()),
             header_line_row: Some(2),
             header_row: 3,
             school: Some(HeaderName::new(school)),

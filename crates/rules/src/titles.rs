@@ -45,7 +45,7 @@ impl Dictionary {
             })
             .flatten()
             .collect();
-        titles.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()));
+        titles.sort_by_key(|t| std::cmp::Reverse(t.0.chars().count()));
         let mut skills: Vec<(String, usize, bool)> = Vec::new();
         for (rank, s) in batch.skill_levels.iter().enumerate() {
             skills.push((norm(&s.name), rank, false));
@@ -53,7 +53,7 @@ impl Dictionary {
                 skills.push((norm(a), rank, true));
             }
         }
-        skills.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()));
+        skills.sort_by_key(|s| std::cmp::Reverse(s.0.chars().count()));
         Dictionary {
             titles,
             skills,
