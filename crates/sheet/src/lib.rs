@@ -6,3 +6,5 @@
 //! dimensions, encryption. Bad input is an error with a Chinese message naming the file, never a panic.
 
 pub mod grid;
+pub mod layout;
+pub mod write;
