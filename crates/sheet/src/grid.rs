@@ -42,9 +42,15 @@ impl GridRow {
             .map(|(_, cell)| cell)
     }
 
-    /// The row's cells joined by a space, for finding texts that span cells.
+    /// The row's cells joined by a space, for finding texts that span cells (labels and names of
+    /// the header line and footer). A merged area's value, filled across, is taken once.
     pub fn joined(&self) -> String {
-        let parts: Vec<&str> = self.cells.iter().map(|(_, c)| c.raw.as_str()).collect();
+        let mut parts: Vec<&str> = Vec::new();
+        for (_, c) in &self.cells {
+            if parts.last() != Some(&c.raw.as_str()) {
+                parts.push(c.raw.as_str());
+            }
+        }
         parts.join(" ")
     }
 }
@@ -79,19 +85,27 @@ impl Grid {
     }
 
     /// Builds a grid from cells in any order; sorts, keeps the last value written to a place, drops
-    /// empty cells and fills each merged area from its top-left cell.
+    /// empty cells and fills each merged area from its top-left cell. The caller bounds the merged
+    /// areas (the readers charge them to [`crate::guard::Limits`] first).
     pub fn from_cells(
         name: Option<String>,
         mut cells: Vec<(u32, u32, Cell)>,
         merges: Vec<Rect>,
     ) -> Grid {
+        // The last value written to each top-left corner, found in one pass.
+        let corners: std::collections::HashSet<(u32, u32)> =
+            merges.iter().map(|m| (m.first_row, m.first_col)).collect();
+        let mut top: std::collections::HashMap<(u32, u32), Cell> = std::collections::HashMap::new();
+        for (r, c, cell) in &cells {
+            if corners.contains(&(*r, *c)) {
+                top.insert((*r, *c), cell.clone());
+            }
+        }
         for m in &merges {
-            let top_left = cells
-                .iter()
-                .rev()
-                .find(|(r, c, _)| *r == m.first_row && *c == m.first_col)
-                .map(|(_, _, cell)| cell.clone());
-            if let Some(value) = top_left.filter(|v| !v.is_empty()) {
+            if let Some(value) = top
+                .get(&(m.first_row, m.first_col))
+                .filter(|v| !v.is_empty())
+            {
                 for r in m.first_row..=m.last_row {
                     for c in m.first_col..=m.last_col {
                         if (r, c) != (m.first_row, m.first_col) {

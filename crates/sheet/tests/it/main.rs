@@ -1,6 +1,7 @@
 //! The integration tests of `shuangshi-sheet`: real files written by the tests, read back.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alloc;
 mod layout;
 mod read;
 mod write;
