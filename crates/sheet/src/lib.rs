@@ -6,5 +6,11 @@
 //! dimensions, encryption. Bad input is an error with a Chinese message naming the file, never a panic.
 
 pub mod grid;
+pub mod guard;
 pub mod layout;
+pub mod load;
+pub mod orgs;
+pub mod read;
 pub mod write;
+
+pub use load::{Workbook, io_reason, load, load_path};

@@ -414,7 +414,8 @@ fn small_grid() -> Grid {
 fn annotated_copy_keeps_values_colours_cells_and_adds_opinions_and_a_summary() {
     let grid = small_grid();
     let word = Grid::from_cells(None, vec![(0, 0, Cell::text("姓名"))], Vec::new());
-    let form = Form::official("a.xlsx", "某学院", "某企业", false);
+    let mut form = Form::official("a.xlsx", "某学院", "某企业", false);
+    form.sheet = Some("Sheet1".to_string());
     let findings = vec![
         finding("F04", Severity::Error, Some("Sheet1"), Some("C4")),
         finding("F10", Severity::Warning, Some("Sheet1"), Some("C4")),
