@@ -5,9 +5,11 @@
 //! `@` stays text and never becomes a formula.
 
 pub mod annotate;
+pub mod docx;
 pub mod template;
 
 pub use annotate::{SUMMARY_SHEET, WORD_SHEET, annotate_xlsx};
+pub use docx::filled_docx;
 pub use template::{
     FIRST_DATA_ROW, Filled, HEADER_LINE_ROW, HEADER_ROW, SHEET_NAME, TEMPLATE_BLANK_ROWS,
     TITLE_ROW, filled_xlsx, template_xlsx,
