@@ -1,1 +1,165 @@
-fn main() {}
+//! `shuangshi` — the command line of the 双千双师交流计划管理系统: check forms against the notice, write the
+//! official template, print the rule catalogue, and measure the checker's speed.
+
+mod alloc;
+mod bench;
+mod check;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
+
+#[derive(Parser)]
+#[command(
+    name = "shuangshi",
+    version,
+    about = "双千双师交流计划管理系统 — 推荐表核验、模板与规则目录"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 核验推荐表（.xlsx/.xls/.docx，或包含它们的文件夹）。退出码：0 无错误，1 有错误，2 有文件无法读取
+    Check {
+        /// 单位名录（CSV 或 xlsx：单位名称,单位类别,隶属关系,统一社会信用代码,所在区县）
+        #[arg(long, value_name = "FILE")]
+        orgs: Option<PathBuf>,
+        /// 批次参数文件（TOML）；默认为内置的第十批
+        #[arg(long, value_name = "FILE")]
+        batch: Option<PathBuf>,
+        /// 往批次名单（CSV 或 xlsx：批次,姓名,派出单位,手机号码），用于 D03
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// 为每个输入文件写一份标注副本（问题单元格标红/黄，并加「核验意见」列）到此文件夹
+        #[arg(long, value_name = "DIR")]
+        annotate: Option<PathBuf>,
+        /// 推荐表文件或文件夹
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// 生成空白的官方推荐表模板（xlsx）
+    Template {
+        /// 输出文件；默认为「推荐表模板.xlsx」
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// 批次参数文件（TOML）；默认为内置的第十批
+        #[arg(long, value_name = "FILE")]
+        batch: Option<PathBuf>,
+    },
+    /// 打印规则目录
+    Rules {
+        #[arg(long, value_enum, default_value = "text")]
+        format: RulesFormat,
+    },
+    /// 性能测试：生成一个官方格式的推荐表，对比 check 与 calamine 直接读取所有单元格的耗时和内存峰值
+    Bench {
+        /// 推荐表中的人数
+        #[arg(long, default_value_t = 10_000)]
+        people: usize,
+        /// 每项重复次数（取中位数）
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+        /// 保留生成的工作簿到此路径
+        #[arg(long, value_name = "FILE")]
+        keep: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check {
+            orgs,
+            batch,
+            history,
+            format,
+            annotate,
+            paths,
+        } => check::run(check::Options {
+            orgs,
+            batch,
+            history,
+            json: format == Format::Json,
+            annotate,
+            paths,
+        }),
+        Command::Template { out, batch } => template(out, batch),
+        Command::Rules { format } => {
+            match format {
+                RulesFormat::Text => print!("{}", shuangshi_rules::catalogue::text()),
+                RulesFormat::Markdown => print!("{}", shuangshi_rules::catalogue::markdown()),
+                RulesFormat::Json => match serde_json::to_string_pretty(shuangshi_rules::RULES) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => eprintln!("错误：{e}"),
+                },
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { people, runs, keep } => bench::run(people, runs.max(1), keep),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads `--batch FILE`, or the embedded batch 10.
+pub(crate) fn load_batch(path: Option<&PathBuf>) -> anyhow::Result<shuangshi_rules::Batch> {
+    match path {
+        None => Ok(shuangshi_rules::Batch::batch10()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                anyhow::anyhow!(
+                    "批次参数文件「{}」无法读取：{}",
+                    p.display(),
+                    shuangshi_sheet::io_reason(&e)
+                )
+            })?;
+            shuangshi_rules::Batch::from_toml(&text)
+                .map_err(|e| anyhow::anyhow!("批次参数文件「{}」：{e}", p.display()))
+        }
+    }
+}
+
+fn template(out: Option<PathBuf>, batch: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let batch = load_batch(batch.as_ref())?;
+    let out = out.unwrap_or_else(|| PathBuf::from("推荐表模板.xlsx"));
+    let bytes =
+        shuangshi_sheet::write::template_xlsx(&batch).map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(&out, bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "无法写入「{}」：{}",
+            out.display(),
+            shuangshi_sheet::io_reason(&e)
+        )
+    })?;
+    println!("已生成{}推荐表模板：{}", batch.name, out.display());
+    Ok(ExitCode::SUCCESS)
+}
