@@ -115,16 +115,39 @@ fn bare_read(path: &Path) -> anyhow::Result<usize> {
     Ok(cells)
 }
 
-/// Reads, finds the forms and runs every rule; returns the number of findings.
-fn full_check(path: &Path, batch: &Batch) -> anyhow::Result<usize> {
-    let book = shuangshi_sheet::load_path(path, &Limits::default()).map_err(|e| anyhow!("{e}"))?;
+/// Time spent in each phase of one `check`.
+#[derive(Default, Clone, Copy)]
+struct Phases {
+    read: Duration,
+    layout: Duration,
+    rules: Duration,
+}
+
+/// Reads, finds the forms and runs every rule; returns (people, findings) and the phase times.
+fn full_check(path: &Path, batch: &Batch) -> anyhow::Result<((usize, usize), Phases)> {
+    let t0 = Instant::now();
+    let (_, grids) =
+        shuangshi_sheet::read::read_path(path, &Limits::default()).map_err(|e| anyhow!("{e}"))?;
+    let t1 = Instant::now();
+    let file = path.display().to_string();
+    let forms: Vec<_> = grids
+        .iter()
+        .flat_map(|g| shuangshi_sheet::layout::forms_in_grid(&file, g))
+        .collect();
+    let t2 = Instant::now();
     let report = shuangshi_rules::check(Input {
         batch,
-        forms: &book.forms,
+        forms: &forms,
         registry: None,
         history: &[],
     });
-    Ok(report.findings.len() + report.summary.people)
+    let t3 = Instant::now();
+    let phases = Phases {
+        read: t1 - t0,
+        layout: t2 - t1,
+        rules: t3 - t2,
+    };
+    Ok(((report.summary.people, report.findings.len()), phases))
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -148,7 +171,8 @@ pub fn run(people: usize, runs: usize, keep: Option<PathBuf>) -> anyhow::Result<
 
     let (mut t_bare, mut t_check) = (Vec::new(), Vec::new());
     let (mut m_bare, mut m_check) = (0usize, 0usize);
-    let (mut cells, mut outcome) = (0, 0);
+    let (mut cells, mut outcome) = (0, (0, 0));
+    let mut phases: Vec<Phases> = Vec::new();
     for i in 0..runs {
         // Alternate the order so neither side always runs on a warmer cache.
         for step in if i.is_multiple_of(2) { [0, 1] } else { [1, 0] } {
@@ -162,7 +186,9 @@ pub fn run(people: usize, runs: usize, keep: Option<PathBuf>) -> anyhow::Result<
                 let (r, peak) = peak_during(|| full_check(&path, &batch));
                 t_check.push(start.elapsed());
                 m_check = m_check.max(peak);
-                outcome = r?;
+                let (o, p) = r?;
+                outcome = o;
+                phases.push(p);
             }
         }
     }
@@ -179,7 +205,9 @@ pub fn run(people: usize, runs: usize, keep: Option<PathBuf>) -> anyhow::Result<
         mib(m_bare)
     );
     println!(
-        "| shuangshi check（读取 + 全部规则，{outcome} 项结果） | {:.1} ms | {:.1} MiB |",
+        "| shuangshi check（读取 + 识别 + 全部规则；{} 人，{} 项结果） | {:.1} ms | {:.1} MiB |",
+        outcome.0,
+        outcome.1,
         c.as_secs_f64() * 1e3,
         mib(m_check)
     );
@@ -187,6 +215,14 @@ pub fn run(people: usize, runs: usize, keep: Option<PathBuf>) -> anyhow::Result<
         "| 比值 check / calamine | {:.2} × | {:.2} × |",
         c.as_secs_f64() / b.as_secs_f64().max(1e-9),
         m_check as f64 / (m_bare as f64).max(1.0)
+    );
+    let ms =
+        |f: fn(&Phases) -> Duration| median(phases.iter().map(f).collect()).as_secs_f64() * 1e3;
+    println!(
+        "\ncheck 各阶段中位耗时：读取（含安全检查）{:.1} ms，识别推荐表 {:.1} ms，规则 {:.1} ms",
+        ms(|p| p.read),
+        ms(|p| p.layout),
+        ms(|p| p.rules)
     );
     Ok(ExitCode::SUCCESS)
 }
