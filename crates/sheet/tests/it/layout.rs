@@ -1,1 +1,290 @@
-//! Tests of the layout part (filled in by its module's owner).
+//! Whole files in the layouts schools really send — legacy .xls, xlsx with text above the header,
+//! several forms in one workbook, Word tables — loaded and checked end to end.
+
+use rust_xlsxwriter::{Format, Workbook};
+use shuangshi_rules::{Batch, Column, Input, Report, check};
+use shuangshi_sheet::guard::{Limits, Reason};
+use shuangshi_sheet::load;
+use shuangshi_sheet::write::{Filled, filled_docx};
+
+use crate::read::biff;
+
+const HEADER: [&str; 16] = [
+    "序  号",
+    "批次",
+    "姓  名",
+    "派出单位",
+    "现任行政职务",
+    "从事学科专业领域",
+    "现任专业技术职务",
+    "已取得的教师资格",
+    "已取得的职业技能资格",
+    "手机号码",
+    "交流\n期限",
+    "接收单位",
+    "拟挂任职务",
+    "学校对公账户开户行（不得填零余额银行）",
+    "开户名（规范名称）",
+    "账户账号",
+];
+
+fn teacher(school: &str, enterprise: &str, name: &str) -> [String; 16] {
+    [
+        "1",
+        "第十批",
+        name,
+        school,
+        "无",
+        "机械制造",
+        "讲师",
+        "高等学校教师资格",
+        "无",
+        "13800000001",
+        "2024年春季学期",
+        enterprise,
+        "科技副总",
+        "中国银行重庆分行",
+        school,
+        "1234567890123",
+    ]
+    .map(String::from)
+}
+
+fn engineer(school: &str, enterprise: &str, name: &str) -> [String; 16] {
+    [
+        "2",
+        "第10批",
+        name,
+        enterprise,
+        "技术部经理",
+        "机械制造工艺",
+        "高级工程师",
+        "无",
+        "技师",
+        "13900000001",
+        "2024春季学期",
+        school,
+        "产业副院长",
+        "中国银行重庆分行",
+        school,
+        "1234567890123",
+    ]
+    .map(String::from)
+}
+
+fn run(bytes: &[u8], name: &str) -> Report {
+    let book = load(name, bytes, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let batch = Batch::batch10();
+    check(Input {
+        batch: &batch,
+        forms: &book.forms,
+        registry: None,
+        history: &[],
+    })
+}
+
+fn rules(r: &Report) -> Vec<&'static str> {
+    r.findings
+        .iter()
+        .filter(|f| f.severity != shuangshi_rules::Severity::Info)
+        .map(|f| f.rule)
+        .collect()
+}
+
+#[test]
+fn a_legacy_xls_in_the_notices_layout_with_a_mobile_stored_as_a_number() {
+    let school = "重庆甲学院";
+    let enterprise = "重庆乙公司";
+    let mut records = vec![
+        biff::dimensions(0, 9, 0, 16),
+        biff::label(0, 0, "“双千双师交流计划”第十批交流互聘人员推荐表"),
+        biff::merged(&[(0, 0, 0, 15)]),
+        biff::label(
+            1,
+            0,
+            &format!("交流互聘学校（盖章）：{school}        交流互聘企业（盖章）：{enterprise}"),
+        ),
+    ];
+    for (c, h) in HEADER.iter().enumerate() {
+        records.push(biff::label(2, c as u16, h));
+    }
+    // The template's placeholder row.
+    records.push(biff::label(3, 1, "第十批"));
+    records.push(biff::label(3, 2, "（学校派出人员）"));
+    records.push(biff::label(3, 11, "（接收企业）"));
+    for (r, row) in [
+        (4u16, teacher(school, enterprise, "张三")),
+        (5, engineer(school, enterprise, "李四")),
+    ] {
+        for (c, v) in row.iter().enumerate() {
+            if c == 9 {
+                records.push(biff::number(r, c as u16, v.parse().unwrap()));
+            } else {
+                records.push(biff::label(r, c as u16, v));
+            }
+        }
+    }
+    records.push(biff::label(6, 1, "......"));
+    records.push(biff::label(6, 2, "(自行添加行）"));
+    records.push(biff::label(
+        7,
+        0,
+        "学校填表人：王五                    联系电话：023-63865672",
+    ));
+    records.push(biff::label(
+        8,
+        0,
+        "注：本表所有内容必须填写准确、规范、完整，须同时加盖校企双方公章。",
+    ));
+    let bytes = biff::workbook(&[], &[], &[("Sheet1", records)]);
+    let r = run(&bytes, "甲.xls");
+    assert_eq!(r.summary.people, 2);
+    assert_eq!(r.forms[0].school.as_deref(), Some(school));
+    assert_eq!(r.forms[0].enterprise.as_deref(), Some(enterprise));
+    assert_eq!((r.forms[0].sent, r.forms[0].received), (1, 1));
+    assert!(rules(&r).is_empty(), "{:#?}", r.findings);
+}
+
+#[test]
+fn an_xlsx_with_notes_above_labels_in_cells_two_forms_and_an_instruction_sheet() {
+    let mut wb = Workbook::new();
+    let text = Format::new().set_num_format("@");
+    let s = wb.add_worksheet().set_name("填表说明").unwrap();
+    s.write(0, 0, "请按通知要求填写，每个合作企业一张表")
+        .unwrap();
+    for (sheet, enterprise) in [("乙公司", "重庆乙公司"), ("丙公司", "重庆丙公司")]
+    {
+        let s = wb.add_worksheet().set_name(sheet).unwrap();
+        s.write(0, 0, "附件").unwrap();
+        s.write(3, 0, "“双千双师交流计划”第十批交流互聘人员推荐表")
+            .unwrap();
+        s.merge_range(
+            3,
+            0,
+            3,
+            15,
+            "“双千双师交流计划”第十批交流互聘人员推荐表",
+            &Format::new(),
+        )
+        .unwrap();
+        s.write(5, 0, "交流互聘学校（盖章）:").unwrap();
+        s.merge_range(5, 2, 5, 6, "重庆甲学院", &Format::new())
+            .unwrap();
+        s.write(5, 8, "交流互聘企业(盖章)：").unwrap();
+        s.write(5, 10, enterprise).unwrap();
+        for (c, h) in HEADER.iter().enumerate() {
+            s.write(6, c as u16, *h).unwrap();
+        }
+        let mut t = teacher("重庆甲学院", enterprise, &format!("张{sheet}"));
+        t[9] = format!(
+            "１３８０００００{}",
+            if sheet == "乙公司" {
+                "００２"
+            } else {
+                "００３"
+            }
+        );
+        let mut e = engineer("重庆甲学院", enterprise, &format!("李{sheet}"));
+        e[9] = if sheet == "乙公司" {
+            "139 0000 0002"
+        } else {
+            "139-0000-0003"
+        }
+        .into();
+        for (r, row) in [(7u32, &t), (8, &e)] {
+            for (c, v) in row.iter().enumerate() {
+                s.write_with_format(r, c as u16, v.as_str(), &text).unwrap();
+            }
+        }
+        s.write(10, 0, "学校填表人：").unwrap();
+        s.write(10, 1, "王五").unwrap();
+        s.write(10, 6, "联系电话：").unwrap();
+        s.write(10, 7, 13_812_340_000u64 as f64).unwrap();
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let r = run(&bytes, "甲.xlsx");
+    assert_eq!(r.summary.forms, 2, "{:#?}", r.forms);
+    assert_eq!(r.summary.people, 4);
+    assert_eq!(r.forms[1].enterprise.as_deref(), Some("重庆丙公司"));
+    // The header row is the 7th row; the data begins on the 8th.
+    assert!(rules(&r).is_empty(), "{:#?}", r.findings);
+    let f = load("甲.xlsx", &bytes, &Limits::default()).unwrap();
+    assert_eq!(f.forms[0].header_row, 7);
+    assert_eq!(f.forms[0].rows[0].row, 8);
+    assert_eq!(
+        f.forms[0].rows[0].get(Column::Mobile).raw,
+        "１３８０００００００２"
+    );
+}
+
+#[test]
+fn an_account_number_stored_as_a_number_has_lost_digits() {
+    let mut wb = Workbook::new();
+    let s = wb.add_worksheet();
+    s.write(
+        0,
+        0,
+        "交流互聘学校（盖章）：重庆甲学院 交流互聘企业（盖章）：重庆乙公司",
+    )
+    .unwrap();
+    for (c, h) in HEADER.iter().enumerate() {
+        s.write(1, c as u16, *h).unwrap();
+    }
+    for (c, v) in teacher("重庆甲学院", "重庆乙公司", "张三")
+        .iter()
+        .enumerate()
+    {
+        if c == 15 {
+            s.write(2, c as u16, 6_222_020_200_112_345_678f64).unwrap();
+        } else {
+            s.write(2, c as u16, v.as_str()).unwrap();
+        }
+    }
+    let r = run(&wb.save_to_buffer().unwrap(), "甲.xlsx");
+    let f07: Vec<_> = r.findings.iter().filter(|f| f.rule == "F07").collect();
+    assert_eq!(f07.len(), 1, "{:#?}", r.findings);
+    assert!(f07[0].message.contains("文本"), "{}", f07[0].message);
+    assert_eq!(f07[0].cell.as_deref(), Some("P3"));
+}
+
+#[test]
+fn a_word_form_is_read_like_a_sheet() {
+    let batch = Batch::batch10();
+    let mk = |cells: [String; 16]| {
+        let mut row = shuangshi_rules::PersonRow::new(0);
+        for (c, v) in Column::OFFICIAL.iter().zip(cells) {
+            row.set(*c, shuangshi_rules::Cell::text(v));
+        }
+        row
+    };
+    let filled = Filled {
+        school: "重庆甲学院".into(),
+        enterprise: "重庆乙公司".into(),
+        rows: vec![
+            mk(teacher("重庆甲学院", "重庆乙公司", "张三")),
+            mk(engineer("重庆甲学院", "重庆乙公司", "李四")),
+        ],
+        filler: "王五".into(),
+        phone: "13800001111".into(),
+        supplementary: false,
+    };
+    let r = run(&filled_docx(&batch, &filled).unwrap(), "甲.docx");
+    assert_eq!(r.summary.people, 2);
+    assert_eq!(r.forms[0].sheet, None);
+    assert!(rules(&r).is_empty(), "{:#?}", r.findings);
+}
+
+#[test]
+fn a_workbook_without_a_form_says_so() {
+    let mut wb = Workbook::new();
+    wb.add_worksheet().write(0, 0, "通知").unwrap();
+    let err = load(
+        "说明.xlsx",
+        &wb.save_to_buffer().unwrap(),
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.reason, Reason::NoForm);
+    let msg = err.to_string();
+    assert!(msg.contains("说明.xlsx") && msg.contains("表头"), "{msg}");
+}

@@ -507,7 +507,7 @@ fn an_encrypted_office_file_is_refused_as_encrypted() {
 // ---------------------------------------------------------------------------------------------
 // xls: a tiny BIFF8 writer
 
-mod biff {
+pub(crate) mod biff {
     use std::io::{Cursor, Write};
 
     pub fn record(typ: u16, data: &[u8]) -> Vec<u8> {
