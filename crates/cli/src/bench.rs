@@ -123,7 +123,9 @@ struct Phases {
     rules: Duration,
 }
 
-/// Reads, finds the forms and runs every rule; returns (people, findings) and the phase times.
+/// Reads, finds the forms and runs every rule, as `check` does without `--annotate`
+/// ([`shuangshi_sheet::load_forms_path`], in its two steps); returns (people, findings) and the
+/// phase times.
 fn full_check(path: &Path, batch: &Batch) -> anyhow::Result<((usize, usize), Phases)> {
     let t0 = Instant::now();
     let (_, grids) =
@@ -131,8 +133,8 @@ fn full_check(path: &Path, batch: &Batch) -> anyhow::Result<((usize, usize), Pha
     let t1 = Instant::now();
     let file = path.display().to_string();
     let forms: Vec<_> = grids
-        .iter()
-        .flat_map(|g| shuangshi_sheet::layout::forms_in_grid(&file, g))
+        .into_iter()
+        .flat_map(|g| shuangshi_sheet::layout::into_forms(&file, g))
         .collect();
     let t2 = Instant::now();
     let report = shuangshi_rules::check(Input {

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use shuangshi_rules::{Input, Report, Unreadable};
+use shuangshi_rules::{Form, Input, Report, Unreadable};
 use shuangshi_sheet::guard::Limits;
-use shuangshi_sheet::{Workbook, load_path};
+use shuangshi_sheet::{Workbook, load_forms_path, load_path};
 
 use crate::render;
 
@@ -97,14 +97,23 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
         None => Vec::new(),
     };
     let (files, mut unreadable) = collect(&opts.paths);
+    // The sheets are kept only for annotating; otherwise their cells move into the forms.
     let mut books: Vec<Workbook> = Vec::new();
+    let mut forms: Vec<Form> = Vec::new();
     for f in &files {
-        match load_path(f, &limits) {
-            Ok(book) => books.push(book),
-            Err(e) => unreadable.push(Unreadable {
+        let loaded = if opts.annotate.is_some() {
+            load_path(f, &limits).map(|book| {
+                forms.extend(book.forms.iter().cloned());
+                books.push(book);
+            })
+        } else {
+            load_forms_path(f, &limits).map(|(_, f)| forms.extend(f))
+        };
+        if let Err(e) = loaded {
+            unreadable.push(Unreadable {
                 file: f.display().to_string(),
                 message: e.to_string(),
-            }),
+            });
         }
     }
     if files.is_empty() && unreadable.is_empty() {
@@ -113,7 +122,6 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
             display_paths(&opts.paths)
         ));
     }
-    let forms: Vec<_> = books.iter().flat_map(|b| b.forms.iter().cloned()).collect();
     let mut report = shuangshi_rules::check(Input {
         batch: &batch,
         forms: &forms,

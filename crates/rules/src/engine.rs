@@ -11,6 +11,7 @@ use crate::finding::{Finding, FormSummary, Report};
 use crate::form::{Column, Direction, Form, PersonRow};
 use crate::registry::{Org, PastPerson, Registry};
 use crate::rules;
+use crate::text::{Season, column_letters, norm, parse_term};
 use crate::titles::Dictionary;
 
 /// What the engine checks.
@@ -52,14 +53,60 @@ pub(crate) struct Ctx<'a> {
     pub registry: Option<&'a Registry>,
     pub history: &'a [PastPerson],
     pub dict: Dictionary,
+    /// The batch's lists, normalised.
+    pub normed: Normed,
     pub forms: Vec<FormCtx<'a>>,
+}
+
+/// The batch's texts the rules compare cells with, normalised once ([`crate::text::norm`]).
+pub(crate) struct Normed {
+    /// `posts.school` and `posts.enterprise`.
+    pub school_posts: Vec<String>,
+    pub enterprise_posts: Vec<String>,
+    /// `posts.school_senior` and `posts.enterprise_senior`.
+    pub school_senior: String,
+    pub enterprise_senior: String,
+    pub teacher_qualifications: Vec<String>,
+    /// `priority_conditions`, in the batch's order.
+    pub priority_conditions: Vec<String>,
+    /// The batch's term, read.
+    pub term: Option<(u32, Season)>,
+}
+
+impl Normed {
+    fn new(batch: &Batch) -> Normed {
+        let all = |v: &[String]| v.iter().map(|s| norm(s)).collect();
+        Normed {
+            school_posts: all(&batch.posts.school),
+            enterprise_posts: all(&batch.posts.enterprise),
+            school_senior: norm(&batch.posts.school_senior),
+            enterprise_senior: norm(&batch.posts.enterprise_senior),
+            teacher_qualifications: all(&batch.teacher_qualifications),
+            priority_conditions: all(&batch.priority_conditions),
+            term: parse_term(&norm(&batch.term)),
+        }
+    }
+
+    /// The posts open to a direction, normalised.
+    pub fn posts(&self, d: Direction) -> &[String] {
+        match d {
+            Direction::School => &self.school_posts,
+            Direction::Enterprise => &self.enterprise_posts,
+        }
+    }
 }
 
 pub(crate) struct FormCtx<'a> {
     pub form: &'a Form,
     /// The school as the registry knows it, when it does.
     pub school_org: Option<&'a Org>,
+    /// That school's registered name, normalised.
+    pub school_org_norm: Option<String>,
     pub rows: Vec<RowCtx<'a>>,
+    /// [`FormCtx::place`], made once.
+    place: String,
+    /// The column letters of each [`Column`] the form has.
+    letters: Vec<Option<String>>,
 }
 
 pub(crate) struct RowCtx<'a> {
@@ -72,6 +119,7 @@ pub(crate) struct RowCtx<'a> {
 impl<'a> Ctx<'a> {
     fn new(input: Input<'a>) -> Ctx<'a> {
         let batch = input.batch;
+        let normed = Normed::new(batch);
         let forms = input
             .forms
             .iter()
@@ -84,7 +132,7 @@ impl<'a> Ctx<'a> {
                     .rows
                     .iter()
                     .map(|row| {
-                        let (direction, problem) = direction_of(batch, input.registry, form, row);
+                        let (direction, problem) = direction_of(&normed, input.registry, form, row);
                         RowCtx {
                             row,
                             direction,
@@ -95,7 +143,16 @@ impl<'a> Ctx<'a> {
                 FormCtx {
                     form,
                     school_org,
+                    school_org_norm: school_org.map(|o| norm(&o.name)),
                     rows,
+                    place: match &form.sheet {
+                        Some(sheet) => format!("{}［{}］", form.file, sheet),
+                        None => form.file.clone(),
+                    },
+                    letters: Column::ALL
+                        .iter()
+                        .map(|&c| form.column_index(c).map(column_letters))
+                        .collect(),
                 }
             })
             .collect();
@@ -104,6 +161,7 @@ impl<'a> Ctx<'a> {
             registry: input.registry,
             history: input.history,
             dict: Dictionary::new(batch),
+            normed,
             forms,
         }
     }
@@ -151,19 +209,34 @@ impl FormCtx<'_> {
     }
 
     /// 「a.xlsx［Sheet1］」.
-    pub fn place(&self) -> String {
-        match &self.form.sheet {
-            Some(sheet) => format!("{}［{}］", self.form.file, sheet),
-            None => self.form.file.clone(),
-        }
+    pub fn place(&self) -> &str {
+        &self.place
     }
 
-    /// 「a.xlsx［Sheet1］第5行「手机号码」列（J5）」.
-    pub fn cell_place(&self, row: u32, col: Column) -> String {
-        match self.form.cell_ref(col, row) {
-            Some(r) => format!("{}第{}行「{}」列（{}）", self.place(), row, col.label(), r),
-            None => format!("{}第{}行「{}」列", self.place(), row, col.label()),
-        }
+    /// The letters of `col`'s sheet column, when the form has it.
+    fn letters(&self, col: Column) -> Option<&str> {
+        self.letters.get(col as usize)?.as_deref()
+    }
+
+    /// The cell address of `col` in `row`, e.g. 「J5」 ([`Form::cell_ref`]).
+    fn cell_ref(&self, col: Column, row: u32) -> Option<String> {
+        self.letters(col).map(|l| format!("{l}{row}"))
+    }
+
+    /// Appends 「a.xlsx［Sheet1］第5行「手机号码」列（J5）」 to `out`.
+    fn write_cell_place(&self, out: &mut String, row: u32, col: Column) {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = match self.letters(col) {
+            Some(l) => write!(
+                out,
+                "{}第{}行「{}」列（{l}{row}）",
+                self.place,
+                row,
+                col.label()
+            ),
+            None => write!(out, "{}第{}行「{}」列", self.place, row, col.label()),
+        };
     }
 
     /// A finding about one cell: file, sheet, row, column, value and cell address filled in.
@@ -175,14 +248,17 @@ impl FormCtx<'_> {
         tail: String,
     ) -> Finding {
         let cell = row.get(col);
-        let mut f = Finding::new(rule, format!("{}{}", self.cell_place(row.row, col), tail));
+        let mut message = String::with_capacity(self.place.len() + 64 + tail.len());
+        self.write_cell_place(&mut message, row.row, col);
+        message.push_str(&tail);
+        let mut f = Finding::new(rule, message);
         f.file = Some(self.form.file.clone());
         f.sheet = self.form.sheet.clone();
         f.row = Some(row.row);
         f.column = Some(col.label());
         f.value = Some(cell.raw.clone());
         f.school = self.school_name();
-        f.cell = self.form.cell_ref(col, row.row);
+        f.cell = self.cell_ref(col, row.row);
         f
     }
 
@@ -208,10 +284,10 @@ impl FormCtx<'_> {
     }
 }
 
-/// True when two organisation names denote the same organisation: equal once normalised, or the same
-/// entry of the registry.
-pub(crate) fn same_org(registry: Option<&Registry>, a: &str, b: &str) -> bool {
-    let (na, nb) = (crate::text::norm(a), crate::text::norm(b));
+/// True when two organisation names, normalised (a [`crate::Cell::norm`], a
+/// [`crate::HeaderName::norm`]), denote the same organisation: they are equal, or the same entry of
+/// the registry.
+pub(crate) fn same_org_normed(registry: Option<&Registry>, na: &str, nb: &str) -> bool {
     if na.is_empty() || nb.is_empty() {
         return false;
     }
@@ -219,7 +295,7 @@ pub(crate) fn same_org(registry: Option<&Registry>, a: &str, b: &str) -> bool {
         return true;
     }
     match registry {
-        Some(reg) => match (reg.find(&na), reg.find(&nb)) {
+        Some(reg) => match (reg.find_normed(na), reg.find_normed(nb)) {
             (Some(x), Some(y)) => std::ptr::eq(x, y),
             _ => false,
         },
@@ -227,38 +303,33 @@ pub(crate) fn same_org(registry: Option<&Registry>, a: &str, b: &str) -> bool {
     }
 }
 
+/// A header name as written and normalised ("" when the header does not say).
+fn header_name(h: &Option<crate::form::HeaderName>) -> (&str, &str) {
+    h.as_ref()
+        .map_or(("", ""), |h| (h.raw.as_str(), h.norm.as_str()))
+}
+
 /// Decides a row's direction: the 派出类别 column when the form has it, else which of the header's
 /// school and enterprise the 派出单位 / 接收单位 name, else the post. The second value explains why the
 /// row fails F08, when it does.
 fn direction_of(
-    batch: &Batch,
+    normed: &Normed,
     reg: Option<&Registry>,
     form: &Form,
     row: &PersonRow,
 ) -> (Option<Direction>, Option<String>) {
-    let school = form.school.as_ref().map(|s| s.raw.as_str()).unwrap_or("");
-    let enterprise = form
-        .enterprise
-        .as_ref()
-        .map(|s| s.raw.as_str())
-        .unwrap_or("");
-    let send = &row.get(Column::SendingUnit).raw;
-    let recv = &row.get(Column::ReceivingUnit).raw;
+    // Each name as written (for messages) and normalised (for deciding).
+    let (school, school_n) = header_name(&form.school);
+    let (enterprise, enterprise_n) = header_name(&form.enterprise);
+    let send_cell = row.get(Column::SendingUnit);
+    let recv_cell = row.get(Column::ReceivingUnit);
+    let (send, send_n) = (&send_cell.raw, send_cell.norm.as_str());
+    let (recv, recv_n) = (&recv_cell.raw, recv_cell.norm.as_str());
     let by_post = {
         let post = &row.get(Column::Post).norm;
-        if batch
-            .posts
-            .school
-            .iter()
-            .any(|p| crate::text::norm(p) == *post)
-        {
+        if normed.school_posts.contains(post) {
             Some(Direction::School)
-        } else if batch
-            .posts
-            .enterprise
-            .iter()
-            .any(|p| crate::text::norm(p) == *post)
-        {
+        } else if normed.enterprise_posts.contains(post) {
             Some(Direction::Enterprise)
         } else {
             None
@@ -285,28 +356,28 @@ fn direction_of(
         // F12 reports the missing header; the post is the best remaining evidence.
         return (stated.or(by_post), None);
     }
-    let is = |a: &str, b: &str| same_org(reg, a, b);
+    let is = |a: &str, b: &str| same_org_normed(reg, a, b);
     let direction = stated.or_else(|| {
-        if is(send, school) || is(recv, enterprise) {
+        if is(send_n, school_n) || is(recv_n, enterprise_n) {
             Some(Direction::School)
-        } else if is(send, enterprise) || is(recv, school) {
+        } else if is(send_n, enterprise_n) || is(recv_n, school_n) {
             Some(Direction::Enterprise)
         } else {
             None
         }
     });
     let expected = |d: Direction| match d {
-        Direction::School => (school, enterprise),
-        Direction::Enterprise => (enterprise, school),
+        Direction::School => ((school, school_n), (enterprise, enterprise_n)),
+        Direction::Enterprise => ((enterprise, enterprise_n), (school, school_n)),
     };
     match direction {
         Some(d) => {
-            let (want_send, want_recv) = expected(d);
+            let ((want_send, want_send_n), (want_recv, want_recv_n)) = expected(d);
             let mut problems = Vec::new();
-            if !send.trim().is_empty() && !is(send, want_send) {
+            if !send.trim().is_empty() && !is(send_n, want_send_n) {
                 problems.push(format!("派出单位「{send}」应为「{want_send}」"));
             }
-            if !recv.trim().is_empty() && !is(recv, want_recv) {
+            if !recv.trim().is_empty() && !is(recv_n, want_recv_n) {
                 problems.push(format!("接收单位「{recv}」应为「{want_recv}」"));
             }
             let problem = (!problems.is_empty()).then(|| {

@@ -136,8 +136,13 @@ impl Column {
     /// Recognises a header cell, liberal in spelling: spaces, line breaks and bracket widths are
     /// ignored, and the usual short forms are understood.
     pub fn from_header(text: &str) -> Option<Column> {
-        let h = norm(text);
-        let h = h.trim_end_matches(['*', ':']);
+        Column::from_normed_header(&norm(text))
+    }
+
+    /// [`Column::from_header`] for a text already normalised by [`crate::text::norm`] (such as
+    /// [`Cell::norm`]), without normalising it again.
+    pub fn from_normed_header(normed: &str) -> Option<Column> {
+        let h = normed.trim_end_matches(['*', ':']);
         if h.is_empty() || h.chars().count() > 40 {
             return None;
         }

@@ -44,6 +44,11 @@ impl Registry {
             .and_then(|&i| self.orgs.get(i))
     }
 
+    /// [`Registry::find`] for a name already normalised by [`norm`].
+    pub fn find_normed(&self, normed: &str) -> Option<&Org> {
+        self.by_name.get(normed).and_then(|&i| self.orgs.get(i))
+    }
+
     pub fn orgs(&self) -> &[Org] {
         &self.orgs
     }

@@ -9,8 +9,13 @@
 /// Chinese text carries no meaningful spaces (「序  号」, 「张  三」); the report still quotes the value as
 /// written, this form is only for deciding.
 pub fn norm(s: &str) -> String {
+    // Most cells are already normal: find the first character that changes, copy up to it.
+    let Some(first) = first_change(s) else {
+        return s.to_string();
+    };
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    out.push_str(&s[..first]);
+    for c in s[first..].chars() {
         let c = half_width(c);
         if c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}' {
             continue;
@@ -18,6 +23,57 @@ pub fn norm(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// True when `s` is its own [`norm`] (nothing to narrow, nothing to remove).
+pub fn is_norm(s: &str) -> bool {
+    first_change(s).is_none()
+}
+
+/// Where the first character [`norm`] narrows or removes starts. Scans bytes: every such character
+/// outside ASCII starts with 0xC2, 0xE1, 0xE2, 0xE3 or 0xEF (Chinese characters never do), so only
+/// those are decoded.
+fn first_change(s: &str) -> Option<usize> {
+    /// The bytes that may start a changed character.
+    const SUSPECT: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = matches!(
+                b as u8,
+                b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF
+            );
+            b += 1;
+        }
+        t
+    };
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| SUSPECT[usize::from(b)])
+    {
+        let at = from + i;
+        if s.get(at..)?.chars().next().is_some_and(changes_in_norm) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// A character [`norm`] narrows or removes.
+fn changes_in_norm(c: char) -> bool {
+    if c.is_ascii() {
+        // ASCII whitespace as `char::is_whitespace` knows it (U+0009–U+000D, U+0020).
+        matches!(c, '\t'..='\r' | ' ')
+    } else {
+        matches!(
+            c,
+            '\u{3000}' | '\u{ff01}'..='\u{ff5e}' | '\u{200b}' | '\u{feff}'
+        ) || c.is_whitespace()
+    }
 }
 
 /// Maps one full-width character (U+FF01–U+FF5E, U+3000) to its ASCII counterpart.
@@ -36,8 +92,13 @@ pub fn is_blank(normed: &str) -> bool {
 
 /// The digits of `s` after removing spaces and hyphens; `None` when anything else is present.
 pub fn digits_ignoring(s: &str, ignore: &[char]) -> Option<String> {
-    let mut out = String::new();
-    for c in norm(s).chars() {
+    let normed = if is_norm(s) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(norm(s))
+    };
+    let mut out = String::with_capacity(normed.len());
+    for c in normed.chars() {
         if c.is_ascii_digit() {
             out.push(c);
         } else if !ignore.contains(&c) {
@@ -132,8 +193,20 @@ pub fn parse_cn_number(s: &str) -> Option<u32> {
     if s.chars().all(|c| c.is_ascii_digit()) {
         return s.parse().ok().filter(|_| s.len() <= 9);
     }
-    let chars: Vec<char> = s.chars().collect();
-    match chars.as_slice() {
+    // At most three characters matter: read four to tell longer texts apart, without allocating.
+    let mut it = s.chars();
+    let mut chars = ['\0'; 4];
+    let mut n = 0;
+    for slot in &mut chars {
+        match it.next() {
+            Some(c) => {
+                *slot = c;
+                n += 1;
+            }
+            None => break,
+        }
+    }
+    match chars.get(..n).unwrap_or_default() {
         ['十'] => Some(10),
         ['廿'] => Some(20),
         ['十', u] => Some(10 + cn_digit(*u)?),
@@ -161,7 +234,7 @@ pub enum Season {
 /// The (year, season) an exchange term denotes: 「2024年春季学期」 and 「2024春季学期」 are the same term;
 /// 「2024年春季」 and 「2024年春」 are read the same way too.
 pub fn parse_term(normed: &str) -> Option<(u32, Season)> {
-    let digits: String = normed.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let digits = &normed[..normed.bytes().take_while(u8::is_ascii_digit).count()];
     if digits.len() != 4 {
         return None;
     }
@@ -346,6 +419,17 @@ mod tests {
             let once = norm(&s);
             prop_assert_eq!(norm(&once), once.clone());
             prop_assert!(!once.chars().any(char::is_whitespace));
+        }
+
+        #[test]
+        fn norm_agrees_with_its_definition(s in "(\\PC|\\s|[\u{3000}\u{ff01}-\u{ff5e}\u{200b}\u{feff}\u{85}\u{a0}\u{2028}])*") {
+            let slow: String = s
+                .chars()
+                .map(half_width)
+                .filter(|c| !(c.is_whitespace() || *c == '\u{200b}' || *c == '\u{feff}'))
+                .collect();
+            prop_assert_eq!(norm(&s), slow.clone());
+            prop_assert_eq!(is_norm(&s), slow == s);
         }
 
         #[test]

@@ -4,6 +4,8 @@
 //! Text is scanned left to right taking the longest dictionary word at each place, so 「助理工程师」 is
 //! 初级 (not 工程师) and 「正高级工程师」 is 正高; the highest level found counts.
 
+use std::collections::HashMap;
+
 use crate::batch::{Batch, TITLE_LEVELS};
 use crate::text::norm;
 
@@ -18,12 +20,31 @@ pub enum Level {
     Unknown,
 }
 
-/// The batch's dictionaries, sorted longest word first.
+/// The batch's dictionaries, indexed by first character, longest word first.
 pub struct Dictionary {
-    titles: Vec<(String, usize)>,
-    skills: Vec<(String, usize, bool)>,
+    titles: Words,
+    skills: Words,
     pub min_title: usize,
     pub min_skill: usize,
+}
+
+/// Dictionary words (normalised) with their level and whether each is a grade alias (which counts
+/// only standing alone), grouped by first character; each group longest first, in the batch's
+/// order among words of one length.
+struct Words(HashMap<char, Vec<(String, usize, bool)>>);
+
+impl Words {
+    fn new(mut words: Vec<(String, usize, bool)>) -> Words {
+        words.sort_by_key(|w| std::cmp::Reverse(w.0.chars().count()));
+        let mut by_first: HashMap<char, Vec<(String, usize, bool)>> = HashMap::new();
+        for w in words {
+            // An empty word names nothing (it would match everywhere without advancing).
+            if let Some(first) = w.0.chars().next() {
+                by_first.entry(first).or_default().push(w);
+            }
+        }
+        Words(by_first)
+    }
 }
 
 /// Texts that mean "none".
@@ -36,16 +57,15 @@ pub fn says_nothing(normed: &str) -> bool {
 
 impl Dictionary {
     pub fn new(batch: &Batch) -> Dictionary {
-        let mut titles: Vec<(String, usize)> = batch
+        let titles: Vec<(String, usize, bool)> = batch
             .titles
             .iter()
             .filter_map(|(level, words)| {
                 let idx = TITLE_LEVELS.iter().position(|l| l == level)?;
-                Some(words.iter().map(move |w| (norm(w), idx)))
+                Some(words.iter().map(move |w| (norm(w), idx, false)))
             })
             .flatten()
             .collect();
-        titles.sort_by_key(|t| std::cmp::Reverse(t.0.chars().count()));
         let mut skills: Vec<(String, usize, bool)> = Vec::new();
         for (rank, s) in batch.skill_levels.iter().enumerate() {
             skills.push((norm(&s.name), rank, false));
@@ -53,10 +73,9 @@ impl Dictionary {
                 skills.push((norm(a), rank, true));
             }
         }
-        skills.sort_by_key(|s| std::cmp::Reverse(s.0.chars().count()));
         Dictionary {
-            titles,
-            skills,
+            titles: Words::new(titles),
+            skills: Words::new(skills),
             min_title: 1,
             min_skill: batch.min_skill_rank(),
         }
@@ -64,26 +83,29 @@ impl Dictionary {
 
     /// The highest title level named in `raw`.
     pub fn title_level(&self, raw: &str) -> Level {
-        let n = norm(raw);
-        if says_nothing(&n) {
+        self.title_level_normed(&norm(raw))
+    }
+
+    /// [`Dictionary::title_level`] for a text already normalised (such as [`crate::Cell::norm`]).
+    pub fn title_level_normed(&self, normed: &str) -> Level {
+        if says_nothing(normed) {
             return Level::Nothing;
         }
-        scan(&n, self.titles.iter().map(|(w, l)| (w.as_str(), *l, false)))
+        scan(normed, &self.titles)
     }
 
     /// The highest skill level named in `raw`. A grade alias such as 「二级」 counts only when it stands
     /// alone (「技师（二级）」, 「国家职业资格二级」), not inside another word (「二级建造师」).
     pub fn skill_level(&self, raw: &str) -> Level {
-        let n = norm(raw);
-        if says_nothing(&n) {
+        self.skill_level_normed(&norm(raw))
+    }
+
+    /// [`Dictionary::skill_level`] for a text already normalised (such as [`crate::Cell::norm`]).
+    pub fn skill_level_normed(&self, normed: &str) -> Level {
+        if says_nothing(normed) {
             return Level::Nothing;
         }
-        scan(
-            &n,
-            self.skills
-                .iter()
-                .map(|(w, l, alias)| (w.as_str(), *l, *alias)),
-        )
+        scan(normed, &self.skills)
     }
 }
 
@@ -91,20 +113,24 @@ fn is_cjk(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
-fn scan<'w>(text: &str, words: impl Iterator<Item = (&'w str, usize, bool)> + Clone) -> Level {
+/// Left to right, the longest word at each place; the highest level found.
+fn scan(text: &str, words: &Words) -> Level {
     let mut best: Option<usize> = None;
     let mut i = 0;
-    while i < text.len() {
+    while let Some(first) = text.get(i..).and_then(|rest| rest.chars().next()) {
         let rest = &text[i..];
-        let hit = words.clone().find(|(w, _, alias)| {
-            rest.starts_with(w) && (!alias || !rest[w.len()..].chars().next().is_some_and(is_cjk))
+        let hit = words.0.get(&first).and_then(|group| {
+            group.iter().find(|(w, _, alias)| {
+                rest.starts_with(w.as_str())
+                    && (!alias || !rest[w.len()..].chars().next().is_some_and(is_cjk))
+            })
         });
         match hit {
             Some((w, level, _)) => {
-                best = best.max(Some(level));
+                best = best.max(Some(*level));
                 i += w.len();
             }
-            None => i += rest.chars().next().map_or(1, char::len_utf8),
+            None => i += first.len_utf8(),
         }
     }
     best.map_or(Level::Unknown, Level::Known)

@@ -116,8 +116,11 @@ impl Grid {
             }
         }
         cells.retain(|(_, _, c)| !c.is_empty());
-        // Stable sort keeps write order among equal positions; the last one wins below.
-        cells.sort_by_key(|(r, c, _)| (*r, *c));
+        // Readers mostly write in order already: sort only when not. A stable sort keeps write
+        // order among equal positions; the last one wins below.
+        if !cells.is_sorted_by_key(|(r, c, _)| (*r, *c)) {
+            cells.sort_by_key(|(r, c, _)| (*r, *c));
+        }
         let mut rows: Vec<GridRow> = Vec::new();
         for (r, c, cell) in cells {
             match rows.last_mut() {

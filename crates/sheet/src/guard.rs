@@ -370,6 +370,32 @@ fn too_many_entries(n: usize, limits: &Limits) -> Reason {
 /// counting sink through `take(limit + 1)`: memory stays at one buffer, and an entry that
 /// produces more than its limit (or more than it declared) is refused as [`Reason::ZipBomb`].
 pub fn inspect_zip(bytes: &[u8], limits: &Limits) -> Result<(), Reason> {
+    inspect_zip_with(bytes, limits, &mut ())
+}
+
+/// Sees the parts [`inspect_zip`] decompresses, as they stream by: a reader that needs something
+/// from a part's raw XML takes it here instead of decompressing and parsing the part again.
+pub(crate) trait PartSink {
+    /// A part starts; its name as the zip crate decodes it (`None` when it cannot).
+    fn begin(&mut self, name: Option<&str>);
+    /// The next decompressed bytes of the part (never more than the limits allow).
+    fn data(&mut self, chunk: &[u8]);
+    /// The part was decompressed completely and passed every check.
+    fn end(&mut self);
+}
+
+impl PartSink for () {
+    fn begin(&mut self, _: Option<&str>) {}
+    fn data(&mut self, _: &[u8]) {}
+    fn end(&mut self) {}
+}
+
+/// [`inspect_zip`], showing every part it decompresses to `sink`.
+pub(crate) fn inspect_zip_with(
+    bytes: &[u8],
+    limits: &Limits,
+    sink: &mut dyn PartSink,
+) -> Result<(), Reason> {
     check_eocd_entries(bytes, limits)?;
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| Reason::Corrupt(format!("压缩包结构损坏：{e}")))?;
@@ -423,6 +449,7 @@ pub fn inspect_zip(bytes: &[u8], limits: &Limits) -> Result<(), Reason> {
             .by_index(part.index)
             .map_err(|e| Reason::Corrupt(format!("无法解压「{}」：{e}", part.name)))?;
         let declared = entry.size();
+        sink.begin(entry.name().ok().as_deref());
         let limit = limits.max_entry_bytes;
         let mut bounded = (&mut entry).take(limit.saturating_add(1));
         let mut produced: u64 = 0;
@@ -433,6 +460,9 @@ pub fn inspect_zip(bytes: &[u8], limits: &Limits) -> Result<(), Reason> {
                     produced = produced.saturating_add(n as u64);
                     if actual_total.saturating_add(produced) > limits.max_total_bytes {
                         return Err(total_too_large(actual_total + produced, limits));
+                    }
+                    if produced <= limit {
+                        sink.data(buf.get(..n).unwrap_or_default());
                     }
                 }
                 Err(e) if produced >= declared || e.to_string().contains("declared") => {
@@ -465,6 +495,7 @@ pub fn inspect_zip(bytes: &[u8], limits: &Limits) -> Result<(), Reason> {
         }
         check_ratio(&part.name, produced, part.compressed, limits)?;
         actual_total = actual_total.saturating_add(produced);
+        sink.end();
     }
     Ok(())
 }

@@ -4,9 +4,15 @@
 //! row; the header line 「交流互聘学校（盖章）：…  交流互聘企业（盖章）：…」 is looked for above it, the
 //! footer 「学校填表人：…  联系电话：…」 below the data. The template's placeholder rows and blank rows
 //! are not people. One sheet may hold several forms, one after another.
+//!
+//! Texts are compared through [`Cell::norm`], which every reader sets to `text::norm(raw)`, so no
+//! cell is normalised twice.
 
-use shuangshi_rules::text::{half_width, norm};
-use shuangshi_rules::{Column, Footer, Form, HeaderName, PersonRow};
+use std::sync::LazyLock;
+
+use memchr::memmem;
+use shuangshi_rules::text::half_width;
+use shuangshi_rules::{Cell, Column, Footer, Form, HeaderName, PersonRow};
 
 use crate::grid::{Grid, GridRow};
 
@@ -15,11 +21,76 @@ const MIN_HEADER_COLUMNS: usize = 8;
 
 /// Every form in `grid`, in order. A grid without a header row has none.
 pub fn forms_in_grid(file: &str, grid: &Grid) -> Vec<Form> {
+    plan(file, grid)
+        .into_iter()
+        .map(|(mut form, people)| {
+            form.rows = people
+                .iter()
+                .filter_map(|&i| grid.rows.get(i))
+                .map(|row| person_row(row, &form.columns))
+                .collect();
+            form
+        })
+        .collect()
+}
+
+/// [`forms_in_grid`] for a grid the caller no longer needs: the person rows take their cells out
+/// of the grid instead of copying them, and each sheet row is freed as soon as it has been read.
+pub fn into_forms(file: &str, grid: Grid) -> Vec<Form> {
+    let mut forms = plan(file, &grid);
+    // The form each person row belongs to (the forms' rows never overlap).
+    let mut owner: Vec<Option<usize>> = vec![None; grid.rows.len()];
+    for (f, (_, people)) in forms.iter().enumerate() {
+        for &i in people {
+            if let Some(o) = owner.get_mut(i) {
+                *o = Some(f);
+            }
+        }
+    }
+    // Two columns read from one sheet column (a 补充信息 header over an official one) share a cell.
+    let shared: Vec<bool> = forms
+        .iter()
+        .map(|(form, _)| {
+            let mut cols: Vec<u32> = form.columns.iter().flatten().copied().collect();
+            cols.sort_unstable();
+            cols.windows(2).any(|w| w[0] == w[1])
+        })
+        .collect();
+    // Each form's columns by sheet column, for reading a row's cells in one pass.
+    let by_col: Vec<Vec<(u32, Column)>> = forms
+        .iter()
+        .map(|(form, _)| {
+            let mut cols: Vec<(u32, Column)> = Column::ALL
+                .into_iter()
+                .filter_map(|k| Some((form.column_index(k)?, k)))
+                .collect();
+            cols.sort_unstable();
+            cols
+        })
+        .collect();
+    for (row, owner) in grid.rows.into_iter().zip(owner) {
+        let Some(f) = owner else { continue };
+        if let (Some((form, _)), Some(cols)) = (forms.get_mut(f), by_col.get(f)) {
+            let person = if shared.get(f).copied().unwrap_or(true) {
+                person_row(&row, &form.columns)
+            } else {
+                take_person_row(row, cols)
+            };
+            form.rows.push(person);
+        }
+    }
+    forms.into_iter().map(|(form, _)| form).collect()
+}
+
+/// The forms of `grid` without their person rows, each with the positions (in `grid.rows`) of the
+/// rows that hold people.
+fn plan(file: &str, grid: &Grid) -> Vec<(Form, Vec<usize>)> {
     let mut forms = Vec::new();
     let rows = &grid.rows;
+    let mut text = String::new(); // a row's normalised text, reused
     let mut start = 0; // first row (position in `rows`) not yet part of a form
     while start < rows.len() {
-        let Some(h) = (start..rows.len()).find(|&i| header_columns(&rows[i]).is_some()) else {
+        let Some(h) = (start..rows.len()).find(|&i| is_header(&rows[i])) else {
             break;
         };
         // A header spread over two rows (vertical merges, a 补充信息 group): take the last of the run.
@@ -44,7 +115,7 @@ pub fn forms_in_grid(file: &str, grid: &Grid) -> Vec<Form> {
                 .cells
                 .iter()
                 .filter_map(|(c, cell)| {
-                    Column::from_header(&cell.raw)
+                    Column::from_normed_header(&cell.norm)
                         .filter(|k| !k.is_official())
                         .map(|k| (*c, k))
                 })
@@ -67,46 +138,75 @@ pub fn forms_in_grid(file: &str, grid: &Grid) -> Vec<Form> {
         };
         read_header_line(&rows[start..h], &mut form);
         // Data rows until the footer, the note or the next form's header.
+        let mut people = Vec::new();
         let mut i = data_start;
         while i < rows.len() {
             let row = &rows[i];
-            let text = norm(&row.joined());
+            normed_text(row, &mut text);
             if text.contains("填表人") {
                 form.footer = Some(read_footer(row, rows.get(i + 1)));
                 i += 1;
                 if form.footer.as_ref().is_some_and(|f| f.phone.is_empty())
-                    && rows
-                        .get(i)
-                        .is_some_and(|r| norm(&r.joined()).contains("联系电话"))
+                    && rows.get(i).is_some_and(|r| {
+                        normed_text(r, &mut text);
+                        text.contains("联系电话")
+                    })
                 {
                     i += 1;
                 }
                 break;
             }
-            if text.starts_with("注:") || text.starts_with("注：") || header_columns(row).is_some()
-            {
+            if text.starts_with("注:") || text.starts_with("注：") || is_header(row) {
                 break;
             }
-            if let Some(p) = person_row(row, &form.columns) {
-                form.rows.push(p);
+            if is_person(row, &form.columns) {
+                people.push(i);
             }
             i += 1;
         }
         // The note line (if it follows) belongs to this form.
         while i < rows.len()
-            && norm(&rows[i].joined()).starts_with("注")
-            && header_columns(&rows[i]).is_none()
+            && {
+                normed_text(&rows[i], &mut text);
+                text.starts_with("注")
+            }
+            && !is_header(&rows[i])
         {
             i += 1;
         }
-        forms.push(form);
+        forms.push((form, people));
         start = i.max(h_end + 1);
     }
     forms
 }
 
+/// `norm(&row.joined())` into `out`, without allocating: as [`Cell::norm`] is the cell's raw text
+/// normalised and normalising removes the joining spaces, it is the cells' normalised texts one
+/// after another (a merged area's value, filled across, taken once).
+fn normed_text(row: &GridRow, out: &mut String) {
+    out.clear();
+    let mut last: Option<&str> = None;
+    for (_, c) in &row.cells {
+        if last != Some(c.raw.as_str()) {
+            out.push_str(&c.norm);
+            last = Some(c.raw.as_str());
+        }
+    }
+}
+
 fn count(columns: &[Option<u32>]) -> usize {
     columns.iter().filter(|c| c.is_some()).count()
+}
+
+/// True when `row` is a header row ([`header_columns`] finds its columns). Cheap for the rows that
+/// are not: a header row has at least 8 cells, one of them 「姓名」.
+fn is_header(row: &GridRow) -> bool {
+    row.cells.len() >= MIN_HEADER_COLUMNS
+        && row
+            .cells
+            .iter()
+            .any(|(_, cell)| cell.norm.trim_end_matches(['*', ':']) == "姓名")
+        && header_columns(row).is_some()
 }
 
 /// The columns a row names, when it is a header row (at least 8 official columns, 姓名 among them).
@@ -116,7 +216,7 @@ fn header_columns(row: &GridRow) -> Option<Vec<Option<u32>>> {
     }
     let mut columns: Vec<Option<u32>> = vec![None; Column::ALL.len()];
     for (c, cell) in &row.cells {
-        if let Some(k) = Column::from_header(&cell.raw)
+        if let Some(k) = Column::from_normed_header(&cell.norm)
             && columns[k as usize].is_none()
         {
             columns[k as usize] = Some(*c);
@@ -131,36 +231,79 @@ fn header_columns(row: &GridRow) -> Option<Vec<Option<u32>>> {
 
 /// Placeholder texts of the official template: not people.
 fn is_placeholder(normed: &str) -> bool {
-    let n = normed.replace(['（', '）'], "");
+    // Both brackets are encoded with a leading 0xEF byte: look for that first.
+    if normed.as_bytes().contains(&0xEF) && normed.contains(['（', '）']) {
+        // Not in a normalised text (norm narrows them), but a caller may pass any text.
+        return is_placeholder_text(&normed.replace(['（', '）'], ""), normed);
+    }
+    is_placeholder_text(normed, normed)
+}
+
+/// [`is_placeholder`] once the full-width brackets are removed from `normed` (giving `n`).
+fn is_placeholder_text(n: &str, normed: &str) -> bool {
+    static ADDED: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new("自行添加"));
     let n = n.trim_matches(['(', ')']);
     matches!(
         n,
         "学校派出人员" | "企业派出人员" | "接收企业" | "接收学校" | "自行添加行"
-    ) || n.contains("自行添加")
+    ) || (n.len() >= "自行添加".len()
+        && n.as_bytes().windows(3).any(|w| w == "自".as_bytes())
+        && ADDED.find(n.as_bytes()).is_some())
         || (!normed.is_empty()
             && normed
                 .chars()
                 .all(|c| matches!(c, '.' | '…' | '。' | '·' | '-')))
 }
 
-/// The person in a data row, or `None` for a blank or placeholder row.
-fn person_row(row: &GridRow, columns: &[Option<u32>]) -> Option<PersonRow> {
+/// The cell of each column of the form in `row`, skipping placeholders.
+fn form_cells<'r>(
+    row: &'r GridRow,
+    columns: &'r [Option<u32>],
+) -> impl Iterator<Item = (Column, usize, &'r Cell)> + 'r {
+    Column::ALL.into_iter().filter_map(move |k| {
+        let c = columns.get(k as usize).copied().flatten()?;
+        let i = row.cells.binary_search_by_key(&c, |(c, _)| *c).ok()?;
+        let (_, cell) = row.cells.get(i)?;
+        (!is_placeholder(&cell.norm)).then_some((k, i, cell))
+    })
+}
+
+/// True when a data row holds a person, not a blank or placeholder row: some column other than
+/// 序号, 批次 and 交流期限 has content.
+fn is_person(row: &GridRow, columns: &[Option<u32>]) -> bool {
+    form_cells(row, columns)
+        .any(|(k, _, _)| !matches!(k, Column::Seq | Column::Batch | Column::Term))
+}
+
+/// The person in a data row (one [`is_person`] accepted), cells copied.
+fn person_row(row: &GridRow, columns: &[Option<u32>]) -> PersonRow {
     let mut person = PersonRow::new(row.index + 1);
-    let mut content = false;
-    for k in Column::ALL {
-        let Some(c) = columns[k as usize] else {
-            continue;
-        };
-        let Some(cell) = row.get(c) else { continue };
-        if is_placeholder(&cell.norm) {
-            continue;
-        }
-        if !matches!(k, Column::Seq | Column::Batch | Column::Term) {
-            content = true;
-        }
+    for (k, _, cell) in form_cells(row, columns) {
         person.set(k, cell.clone());
     }
-    content.then_some(person)
+    person
+}
+
+/// [`person_row`], the cells moved out of the row. `cols` are the form's columns sorted by sheet
+/// column, no two reading the same one.
+fn take_person_row(row: GridRow, cols: &[(u32, Column)]) -> PersonRow {
+    let mut cells = Vec::with_capacity(Column::ALL.len());
+    cells.resize_with(Column::ALL.len(), Cell::default);
+    let mut wanted = cols.iter().peekable();
+    for (c, cell) in row.cells {
+        while wanted.next_if(|(w, _)| *w < c).is_some() {}
+        if let Some((_, k)) = wanted.next_if(|(w, _)| *w == c)
+            && !is_placeholder(&cell.norm)
+            && let Some(slot) = cells.get_mut(*k as usize)
+        {
+            *slot = cell;
+        }
+    }
+    PersonRow {
+        row: row.index + 1,
+        cells,
+    }
 }
 
 /// Text after `label` (and an optional 「（盖章）」 and colon) up to the first of `stops`.
@@ -253,7 +396,6 @@ fn read_footer(row: &GridRow, next: Option<&GridRow>) -> Footer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shuangshi_rules::Cell;
 
     fn grid(rows: &[&[&str]]) -> Grid {
         let mut cells = Vec::new();
@@ -405,6 +547,60 @@ mod tests {
         );
         assert_eq!(forms[1].rows.len(), 2);
         assert_eq!(forms[1].footer, None);
+    }
+
+    #[test]
+    fn moving_the_cells_out_gives_the_same_forms() {
+        let mut person = vec!["1", "第十批", "张三"];
+        person.resize(16, "x");
+        let mut supplementary = HEADER.to_vec();
+        supplementary.push("派出类别");
+        let mut under = vec![""; 16];
+        under.extend(["派出类别", "交流形式"]);
+        let mut sent = person.clone();
+        sent.extend(["学校派出", "项目合作"]);
+        let g = grid(&[
+            &["交流互聘学校（盖章）：甲学院 交流互聘企业（盖章）：乙公司"],
+            &HEADER,
+            &person,
+            &["", "......", "(自行添加行）"],
+            &["学校填表人：李四 联系电话：13900001111"],
+            &["交流互聘学校（盖章）：甲学院 交流互聘企业（盖章）：丙公司"],
+            &supplementary,
+            &under,
+            &sent,
+            &person,
+            &["注：本表所有内容必须填写准确"],
+        ]);
+        let copied = forms_in_grid("a.xlsx", &g);
+        assert_eq!(copied.len(), 2);
+        assert_eq!(copied[1].rows.len(), 2);
+        assert_eq!(copied[1].rows[0].get(Column::Direction).raw, "学校派出");
+        assert_eq!(into_forms("a.xlsx", g), copied);
+
+        // A 补充信息 header under an official one: two columns read one sheet column.
+        let g = grid(&[&HEADER, &["派出类别"], &person]);
+        let copied = forms_in_grid("a.xlsx", &g);
+        assert_eq!(copied[0].rows[0].get(Column::Direction).raw, "1");
+        assert_eq!(copied[0].rows[0].get(Column::Seq).raw, "1");
+        assert_eq!(into_forms("a.xlsx", g), copied);
+    }
+
+    #[test]
+    fn placeholders_in_any_bracket_width() {
+        for p in [
+            "(学校派出人员)",
+            "（接收企业）",
+            "（自行添加行)",
+            "......",
+            "…",
+            "-",
+        ] {
+            assert!(is_placeholder(p), "{p}");
+        }
+        for p in ["", "张三", "(张三)", "学校派出"] {
+            assert!(!is_placeholder(p), "{p}");
+        }
     }
 
     #[test]

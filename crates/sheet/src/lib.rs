@@ -13,4 +13,4 @@ pub mod orgs;
 pub mod read;
 pub mod write;
 
-pub use load::{Workbook, io_reason, load, load_path};
+pub use load::{Workbook, io_reason, load, load_forms, load_forms_path, load_path};

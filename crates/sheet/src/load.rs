@@ -6,7 +6,7 @@ use shuangshi_rules::Form;
 
 use crate::grid::Grid;
 use crate::guard::{FileKind, Limits, ReadError, Reason};
-use crate::layout::forms_in_grid;
+use crate::layout::{forms_in_grid, into_forms};
 use crate::read::{read_grids, read_path};
 
 /// A file that was read: its sheets and the forms found in them.
@@ -45,6 +45,41 @@ pub fn load(file: &str, bytes: &[u8], limits: &Limits) -> Result<Workbook, ReadE
 pub fn load_path(path: &Path, limits: &Limits) -> Result<Workbook, ReadError> {
     let (kind, grids) = read_path(path, limits)?;
     finish(path.display().to_string(), kind, grids)
+}
+
+/// The forms of an uploaded file, for a caller that does not need its sheets (as [`load`] keeps
+/// them for annotating): the cells are moved from the sheets into the forms, not copied.
+pub fn load_forms(
+    file: &str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(FileKind, Vec<Form>), ReadError> {
+    let (kind, grids) = read_grids(file, bytes, limits)?;
+    forms_only(file.to_string(), kind, grids)
+}
+
+/// [`load_forms`] for a file on disk; its size is checked before it is read.
+pub fn load_forms_path(path: &Path, limits: &Limits) -> Result<(FileKind, Vec<Form>), ReadError> {
+    let (kind, grids) = read_path(path, limits)?;
+    forms_only(path.display().to_string(), kind, grids)
+}
+
+fn forms_only(
+    file: String,
+    kind: FileKind,
+    grids: Vec<Grid>,
+) -> Result<(FileKind, Vec<Form>), ReadError> {
+    let forms: Vec<Form> = grids
+        .into_iter()
+        .flat_map(|g| into_forms(&file, g))
+        .collect();
+    if forms.is_empty() {
+        return Err(ReadError {
+            file,
+            reason: Reason::NoForm,
+        });
+    }
+    Ok((kind, forms))
 }
 
 /// A Chinese reason for an I/O error.

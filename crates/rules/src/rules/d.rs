@@ -1,6 +1,8 @@
 //! Group D: duplicates across every form of the batch.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use crate::engine::{Ctx, FormCtx, RowCtx};
 use crate::finding::Finding;
@@ -38,6 +40,18 @@ rule! {
     pub const D03 = "D03", Warning, "三(二)", Batch, "曾参加往批次交流";
 }
 
+/// [`parse_mobile`] of a normalised cell, borrowing the cell when it is the number already.
+fn mobile_key(normed: &str) -> Option<Cow<'_, str>> {
+    if normed.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits only: parse_mobile would return them unchanged, when they are a mobile number.
+        let b = normed.as_bytes();
+        (b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]))
+            .then_some(Cow::Borrowed(normed))
+    } else {
+        parse_mobile(normed).map(Cow::Owned)
+    }
+}
+
 fn place(fc: &FormCtx<'_>, rc: &RowCtx<'_>) -> String {
     format!("{}第{}行", fc.place(), rc.row.row)
 }
@@ -57,11 +71,13 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         ))
     });
 
-    let mut by_mobile: HashMap<String, (&FormCtx<'_>, &RowCtx<'_>)> = HashMap::new();
-    let mut by_name: HashMap<(String, String), (&FormCtx<'_>, &RowCtx<'_>, String)> =
-        HashMap::new();
+    let mut by_mobile: HashMap<Cow<'_, str>, (&FormCtx<'_>, &RowCtx<'_>)> =
+        HashMap::with_capacity(rows.len());
+    let mut by_name: HashMap<(&str, &str), (&FormCtx<'_>, &RowCtx<'_>, Cow<'_, str>)> =
+        HashMap::with_capacity(rows.len());
     for &(fc, rc) in &rows {
-        let mobile = parse_mobile(&rc.row.get(Column::Mobile).norm);
+        let mobile_cell = rc.row.get(Column::Mobile);
+        let mobile = mobile_key(&mobile_cell.norm);
         if let Some(m) = &mobile {
             match by_mobile.get(m) {
                 Some(&(ffc, frc)) => out.push(fc.cell_finding(
@@ -70,7 +86,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     Column::Mobile,
                     format!(
                         "「{}」与 {}（{}）的手机号码相同，同一人不能重复推荐；请只在一张推荐表中保留此人",
-                        rc.row.get(Column::Mobile).raw,
+                        mobile_cell.raw,
                         place(ffc, frc),
                         frc.row.get(Column::Name).raw
                     ),
@@ -80,26 +96,30 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 }
             }
         }
-        let name = rc.row.get(Column::Name).norm.clone();
-        let unit = rc.row.get(Column::SendingUnit).norm.clone();
+        let name = rc.row.get(Column::Name).norm.as_str();
+        let unit = rc.row.get(Column::SendingUnit).norm.as_str();
         if name.is_empty() || unit.is_empty() {
             continue;
         }
-        let m = mobile.unwrap_or_else(|| rc.row.get(Column::Mobile).norm.clone());
-        match by_name.get(&(name.clone(), unit.clone())) {
-            Some((ffc, frc, fm)) if *fm != m => out.push(fc.cell_finding(
-                &D02,
-                rc.row,
-                Column::Name,
-                format!(
-                    "「{}」与 {} 同名同派出单位，但手机号码不同；请核对是否为同一人",
-                    rc.row.get(Column::Name).raw,
-                    place(ffc, frc)
-                ),
-            )),
-            Some(_) => {}
-            None => {
-                by_name.insert((name, unit), (fc, rc, m));
+        let m = mobile.unwrap_or(Cow::Borrowed(mobile_cell.norm.as_str()));
+        match by_name.entry((name, unit)) {
+            Entry::Occupied(first) => {
+                let (ffc, frc, fm) = first.get();
+                if *fm != m {
+                    out.push(fc.cell_finding(
+                        &D02,
+                        rc.row,
+                        Column::Name,
+                        format!(
+                            "「{}」与 {} 同名同派出单位，但手机号码不同；请核对是否为同一人",
+                            rc.row.get(Column::Name).raw,
+                            place(ffc, frc)
+                        ),
+                    ));
+                }
+            }
+            Entry::Vacant(v) => {
+                v.insert((fc, rc, m));
             }
         }
     }

@@ -1,9 +1,10 @@
 //! Group F: the form itself — every cell of every row, the header line and the footer (附件 and its
 //! note 「本表所有内容必须填写准确、规范、完整」).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::engine::{Ctx, FormCtx, RowCtx, same_org};
+use crate::engine::{Ctx, FormCtx, RowCtx, same_org_normed};
 use crate::finding::Finding;
 use crate::form::{Column, Direction};
 use crate::rule;
@@ -267,7 +268,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
     }
     // F03
     let cell = row.get(Column::Term);
-    if !cell.is_empty() && parse_term(&cell.norm) != parse_term(&norm(&batch.term)) {
+    if !cell.is_empty() && parse_term(&cell.norm) != ctx.normed.term {
         out.push(fc.cell_finding(
             &F03,
             row,
@@ -360,7 +361,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
             Direction::School => &batch.posts.school,
             Direction::Enterprise => &batch.posts.enterprise,
         };
-        if !posts.iter().any(|p| norm(p) == cell.norm) {
+        if !ctx.normed.posts(d).contains(&cell.norm) {
             out.push(fc.cell_finding(
                 &F09,
                 row,
@@ -382,18 +383,17 @@ fn check_account_name(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &mu
     if cell.is_empty() || cell.norm.contains("零余额") {
         return;
     }
-    let header = fc
+    let (header, header_norm) = fc
         .form
         .school
         .as_ref()
-        .map(|s| s.raw.as_str())
-        .unwrap_or("");
+        .map_or(("", ""), |s| (s.raw.as_str(), s.norm.as_str()));
     let registered = fc.school_org.map(|o| o.name.as_str());
     if header.trim().is_empty() && registered.is_none() {
         return; // F12 reports the missing school; there is nothing to compare with.
     }
-    let matches = same_org(ctx.registry, &cell.raw, header)
-        || registered.is_some_and(|r| norm(r) == cell.norm);
+    let matches = same_org_normed(ctx.registry, &cell.norm, header_norm)
+        || fc.school_org_norm.as_ref().is_some_and(|r| *r == cell.norm);
     if matches {
         return;
     }
@@ -422,17 +422,25 @@ fn check_account_name(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &mu
 }
 
 /// F10: one account per school across all its forms.
-pub(crate) fn check_school_accounts(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+pub(crate) fn check_school_accounts<'a>(ctx: &Ctx<'a>, out: &mut Vec<Finding>) {
     for (_, forms) in ctx.schools() {
         for col in [Column::Bank, Column::AccountName, Column::AccountNumber] {
-            let key = |s: &str| {
-                if col == Column::AccountNumber {
-                    s.replace(' ', "")
+            let key = |s: &'a str| -> Cow<'a, str> {
+                if col == Column::AccountNumber && s.contains(' ') {
+                    Cow::Owned(s.replace(' ', ""))
                 } else {
-                    s.to_string()
+                    Cow::Borrowed(s)
                 }
             };
-            let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
+            // Value → (rows, order of its first row). Rows usually repeat one value: count runs of
+            // equal cells, and look each run up once.
+            let mut counts: HashMap<Cow<'a, str>, (usize, usize)> = HashMap::new();
+            let mut count_run = |run: Option<(&'a str, usize, usize)>| {
+                if let Some((value, rows, first)) = run {
+                    counts.entry(key(value)).or_insert((0, first)).0 += rows;
+                }
+            };
+            let mut run: Option<(&'a str, usize, usize)> = None;
             let mut order = 0usize;
             for fc in &forms {
                 for rc in &fc.rows {
@@ -440,11 +448,17 @@ pub(crate) fn check_school_accounts(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     if cell.is_empty() {
                         continue;
                     }
-                    let e = counts.entry(key(&cell.norm)).or_insert((0, order));
-                    e.0 += 1;
+                    match &mut run {
+                        Some((value, rows, _)) if *value == cell.norm => *rows += 1,
+                        _ => {
+                            count_run(run.take());
+                            run = Some((&cell.norm, 1, order));
+                        }
+                    }
                     order += 1;
                 }
             }
+            count_run(run);
             if counts.len() < 2 {
                 continue;
             }
@@ -456,7 +470,7 @@ pub(crate) fn check_school_accounts(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 continue;
             };
             let common = common.clone();
-            let mut common_raw = common.clone();
+            let mut common_raw = common.to_string();
             'find: for fc in &forms {
                 for rc in &fc.rows {
                     if key(&rc.row.get(col).norm) == common {

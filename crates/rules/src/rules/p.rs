@@ -4,7 +4,6 @@ use crate::engine::Ctx;
 use crate::finding::Finding;
 use crate::form::{Column, Direction};
 use crate::rule;
-use crate::text::norm;
 
 rule! {
     /// More school teachers recommended than the batch's target (100), or more 科技副总 than 50.
@@ -26,21 +25,18 @@ rule! {
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let b = ctx.batch;
-    let (ss, es) = (
-        norm(&b.posts.school_senior),
-        norm(&b.posts.enterprise_senior),
-    );
+    let (ss, es) = (&ctx.normed.school_senior, &ctx.normed.enterprise_senior);
     let (mut teachers, mut vps, mut engineers, mut deans) = (0u32, 0u32, 0u32, 0u32);
     for rc in ctx.forms.iter().flat_map(|f| f.rows.iter()) {
         let post = &rc.row.get(Column::Post).norm;
         match rc.direction {
             Some(Direction::School) => {
                 teachers += 1;
-                vps += u32::from(*post == ss);
+                vps += u32::from(post == ss);
             }
             Some(Direction::Enterprise) => {
                 engineers += 1;
-                deans += u32::from(*post == es);
+                deans += u32::from(post == es);
             }
             None => {}
         }

@@ -96,19 +96,18 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             enterprise_senior: 0,
             forms,
         };
-        let ss = norm(&batch.posts.school_senior);
-        let es = norm(&batch.posts.enterprise_senior);
+        let (ss, es) = (&ctx.normed.school_senior, &ctx.normed.enterprise_senior);
         for fc in &st.forms {
             for rc in &fc.rows {
                 let post = &rc.row.get(Column::Post).norm;
                 match rc.direction {
                     Some(Direction::School) => {
                         st.sent += 1;
-                        st.school_senior += u32::from(*post == ss);
+                        st.school_senior += u32::from(post == ss);
                     }
                     Some(Direction::Enterprise) => {
                         st.received += 1;
-                        st.enterprise_senior += u32::from(*post == es);
+                        st.enterprise_senior += u32::from(post == es);
                     }
                     None => {}
                 }
@@ -229,11 +228,15 @@ fn is_cjk(c: char) -> bool {
 
 /// True when two subject fields correspond (see S02).
 pub fn fields_correspond(a: &str, b: &str, generic: &[String]) -> bool {
-    let (a, b) = (norm(a), norm(b));
+    fields_correspond_normed(&norm(a), &norm(b), generic)
+}
+
+/// [`fields_correspond`] for fields already normalised.
+fn fields_correspond_normed(a: &str, b: &str, generic: &[String]) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }
-    if a.contains(&b) || b.contains(&a) {
+    if a.contains(b) || b.contains(a) {
         return true;
     }
     let bigrams = |s: &str| -> Vec<String> {
@@ -244,20 +247,24 @@ pub fn fields_correspond(a: &str, b: &str, generic: &[String]) -> bool {
             .filter(|g| !generic.iter().any(|x| x == g))
             .collect()
     };
-    let bb = bigrams(&b);
-    bigrams(&a).iter().any(|g| bb.contains(g))
+    let bb = bigrams(b);
+    bigrams(a).iter().any(|g| bb.contains(g))
 }
 
 fn check_fields(ctx: &Ctx<'_>, st: &Standing<'_, '_>, out: &mut Vec<Finding>) {
     let generic = &ctx.batch.fields.generic_bigrams;
-    let incoming: Vec<&str> = st
+    let incoming: Vec<&crate::form::Cell> = st
         .forms
         .iter()
         .flat_map(|fc| fc.rows.iter())
         .filter(|rc| rc.direction == Some(Direction::Enterprise))
-        .map(|rc| rc.row.get(Column::Field).raw.as_str())
-        .filter(|f| !f.trim().is_empty())
+        .map(|rc| rc.row.get(Column::Field))
+        .filter(|f| !f.raw.trim().is_empty())
         .collect();
+    // Each distinct field once, normalised, for matching.
+    let mut distinct: Vec<&str> = incoming.iter().map(|c| c.norm.as_str()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
     for fc in &st.forms {
         for rc in fc
             .rows
@@ -266,16 +273,20 @@ fn check_fields(ctx: &Ctx<'_>, st: &Standing<'_, '_>, out: &mut Vec<Finding>) {
         {
             let cell = rc.row.get(Column::Field);
             if cell.is_empty()
-                || incoming
+                || distinct
                     .iter()
-                    .any(|i| fields_correspond(&cell.raw, i, generic))
+                    .any(|i| fields_correspond_normed(&cell.norm, i, generic))
             {
                 continue;
             }
             let list = if incoming.is_empty() {
                 "（无）".to_string()
             } else {
-                incoming.join("、")
+                incoming
+                    .iter()
+                    .map(|c| c.raw.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
             };
             out.push(fc.cell_finding(
                 &S02,

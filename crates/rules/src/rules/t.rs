@@ -4,7 +4,7 @@ use crate::engine::{Ctx, FormCtx, RowCtx};
 use crate::finding::{Finding, Severity};
 use crate::form::Column;
 use crate::rule;
-use crate::text::{norm, parse_years};
+use crate::text::parse_years;
 use crate::titles::{Level, says_nothing};
 
 rule! {
@@ -52,10 +52,11 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
     // T01
     let cell = row.get(Column::TeacherQualification);
     if !cell.is_empty()
-        && !batch
+        && !ctx
+            .normed
             .teacher_qualifications
             .iter()
-            .any(|q| cell.norm.contains(&norm(q)))
+            .any(|q| cell.norm.contains(q.as_str()))
     {
         out.push(fc.cell_finding(
             &T01,
@@ -70,7 +71,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
     // T02
     let cell = row.get(Column::Title);
     if !cell.is_empty() {
-        match ctx.dict.title_level(&cell.raw) {
+        match ctx.dict.title_level_normed(&cell.norm) {
             Level::Known(l) if l >= ctx.dict.min_title => {}
             Level::Known(_) | Level::Nothing => out.push(fc.cell_finding(
                 &T02,
@@ -102,21 +103,20 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
     // T04
     let cell = row.get(Column::Priority);
     if fc.form.has_column(Column::Priority) && !cell.is_empty() && !says_nothing(&cell.norm) {
-        let known: Vec<&str> = batch
+        let known = ctx
+            .normed
             .priority_conditions
             .iter()
-            .filter(|p| cell.norm.contains(&norm(p)))
-            .map(String::as_str)
-            .collect();
-        let tail = if known.is_empty() {
+            .any(|p| cell.norm.contains(p.as_str()));
+        let tail = if !known {
             format!(
-                "填写为「{}」，不是通知列出的优先条件（骨干教师、学科（专业）带头人、优秀教师、优秀教育工作者），遴选时请人工判断",
+                "：填写为「{}」，不是通知列出的优先条件（骨干教师、学科（专业）带头人、优秀教师、优秀教育工作者），遴选时请人工判断",
                 cell.raw
             )
         } else {
-            format!("可优先选派：{}", cell.raw)
+            format!("：可优先选派：{}", cell.raw)
         };
-        out.push(fc.cell_finding(&T04, row, Column::Priority, format!("：{tail}")));
+        out.push(fc.cell_finding(&T04, row, Column::Priority, tail));
     }
 }
 

@@ -5,6 +5,7 @@
 //! the file; nothing here panics on input.
 
 mod docx;
+mod merges;
 mod value;
 mod xls;
 mod xlsx;
@@ -16,8 +17,10 @@ use std::path::Path;
 
 use shuangshi_rules::Cell;
 
-use crate::grid::{Grid, Rect};
-use crate::guard::{FileKind, Limits, ReadError, Reason, identify, inspect_zip, no_panic, size};
+use crate::grid::{Grid, GridRow, Rect};
+use crate::guard::{
+    FileKind, Limits, ReadError, Reason, identify, inspect_zip, inspect_zip_with, no_panic, size,
+};
 
 /// Reads every sheet of an xlsx or xls workbook, or the body of a docx document, as grids.
 ///
@@ -89,8 +92,9 @@ fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<(FileKind, Vec<Grid>), Re
 fn dispatch(kind: FileKind, bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Reason> {
     Ok(match kind {
         FileKind::Xlsx => {
-            inspect_zip(bytes, limits)?;
-            xlsx::read(bytes, limits)?
+            let mut merges = merges::MergeScan::default();
+            inspect_zip_with(bytes, limits, &mut merges)?;
+            xlsx::read(bytes, limits, merges)?
         }
         FileKind::Docx => {
             inspect_zip(bytes, limits)?;
@@ -186,7 +190,7 @@ impl<'a> Budget<'a> {
         &mut self,
         name: Option<String>,
         place: &str,
-        mut cells: Vec<(u32, u32, Cell)>,
+        cells: Vec<(u32, u32, Cell)>,
         merges: Vec<Rect>,
     ) -> Result<Grid, Reason> {
         let tops: HashSet<(u32, u32)> = merges.iter().map(|m| (m.first_row, m.first_col)).collect();
@@ -196,12 +200,51 @@ impl<'a> Budget<'a> {
                 top_values.insert((*r, *c), i);
             }
         }
+        let plan = self.plan(place, &merges, |r, c| {
+            top_values
+                .get(&(r, c))
+                .and_then(|&i| cells.get(i))
+                .map(|(_, _, v)| v)
+        })?;
+        let mut grid = Grid::from_cells(name, cells, Vec::new());
+        grid.rows = overlay(grid.rows, plan);
+        grid.merges = merges;
+        Ok(grid)
+    }
+
+    /// [`Budget::grid`] for cells already gathered into rows by [`Rows`].
+    pub(crate) fn grid_from_rows(
+        &mut self,
+        name: Option<String>,
+        place: &str,
+        rows: Rows,
+        merges: Vec<Rect>,
+    ) -> Result<Grid, Reason> {
+        let rows = rows.finish();
+        let plan = self.plan(place, &merges, |r, c| {
+            rows.binary_search_by_key(&r, |x| x.index)
+                .ok()
+                .and_then(|i| rows.get(i))
+                .and_then(|row| row.get(c))
+        })?;
+        Ok(Grid {
+            name,
+            rows: overlay(rows, plan),
+            merges,
+        })
+    }
+
+    /// Charges the filling of `merges` (from the value `top` finds at each top-left corner) to the
+    /// budget; returns each area to fill, clipped to the limits, with its value.
+    fn plan<'c>(
+        &mut self,
+        place: &str,
+        merges: &[Rect],
+        top: impl Fn(u32, u32) -> Option<&'c Cell>,
+    ) -> Result<Vec<(Rect, Cell)>, Reason> {
         let mut plan = Vec::new();
-        for m in &merges {
-            let Some(&i) = top_values.get(&(m.first_row, m.first_col)) else {
-                continue;
-            };
-            let Some((_, _, value)) = cells.get(i).filter(|(_, _, v)| !v.is_empty()) else {
+        for m in merges {
+            let Some(value) = top(m.first_row, m.first_col).filter(|v| !v.is_empty()) else {
                 continue;
             };
             let area = Rect {
@@ -230,23 +273,150 @@ impl<'a> Budget<'a> {
                     size(self.limits.max_merge_bytes)
                 )));
             }
-            plan.push((area, i));
+            plan.push((area, value.clone()));
         }
-        for (area, i) in plan {
-            let Some(value) = cells.get(i).map(|(_, _, v)| v.clone()) else {
-                continue;
-            };
-            for r in area.first_row..=area.last_row {
-                for c in area.first_col..=area.last_col {
-                    if (r, c) != (area.first_row, area.first_col) {
-                        cells.push((r, c, value.clone()));
+        Ok(plan)
+    }
+}
+
+/// Writes each planned area's value into its cells other than the top-left one, over whatever is
+/// there; a later area wins where two overlap.
+fn overlay(rows: Vec<GridRow>, plan: Vec<(Rect, Cell)>) -> Vec<GridRow> {
+    if plan.is_empty() {
+        return rows;
+    }
+    let mut fills: Vec<(u32, u32, Cell)> = Vec::new();
+    for (area, value) in plan {
+        for r in area.first_row..=area.last_row {
+            for c in area.first_col..=area.last_col {
+                if (r, c) != (area.first_row, area.first_col) {
+                    fills.push((r, c, value.clone()));
+                }
+            }
+        }
+    }
+    // Stable: the last fill of a place stays last.
+    fills.sort_by_key(|(r, c, _)| (*r, *c));
+    let mut out: Vec<GridRow> = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    let mut fills = fills.into_iter().peekable();
+    loop {
+        let index = match (rows.peek(), fills.peek()) {
+            (None, None) => break,
+            (Some(row), None) => row.index,
+            (None, Some(fill)) => fill.0,
+            (Some(row), Some(fill)) => row.index.min(fill.0),
+        };
+        let row = match rows.next_if(|r| r.index == index) {
+            Some(row) => row,
+            None => GridRow {
+                index,
+                cells: Vec::new(),
+            },
+        };
+        let mut filled: Vec<(u32, Cell)> = Vec::new();
+        while let Some((_, c, cell)) = fills.next_if(|f| f.0 == index) {
+            match filled.last_mut() {
+                Some((lc, lcell)) if *lc == c => *lcell = cell,
+                _ => filled.push((c, cell)),
+            }
+        }
+        if filled.is_empty() {
+            out.push(row);
+            continue;
+        }
+        let mut cells = Vec::with_capacity(row.cells.len() + filled.len());
+        let mut old = row.cells.into_iter().peekable();
+        let mut new = filled.into_iter().peekable();
+        loop {
+            match (old.peek(), new.peek()) {
+                (None, None) => break,
+                (Some(_), None) => cells.extend(old.by_ref()),
+                (None, Some(_)) => cells.extend(new.by_ref()),
+                (Some(o), Some(n)) => {
+                    if o.0 < n.0 {
+                        cells.extend(old.next());
+                    } else {
+                        if o.0 == n.0 {
+                            old.next();
+                        }
+                        cells.extend(new.next());
                     }
                 }
             }
         }
-        let mut grid = Grid::from_cells(name, cells, Vec::new());
-        grid.merges = merges;
-        Ok(grid)
+        out.push(GridRow { index, cells });
+    }
+    out
+}
+
+/// Non-empty cells as a reader streams them, gathered into rows directly while they come in order
+/// (as xlsx sheets store them); collected and sorted by [`Grid::from_cells`] only when they do not.
+/// The last value written to a place wins either way.
+#[derive(Default)]
+pub(crate) struct Rows {
+    rows: Vec<GridRow>,
+    /// Set once a cell came out of order.
+    loose: Option<Vec<(u32, u32, Cell)>>,
+}
+
+impl Rows {
+    pub(crate) fn push(&mut self, row: u32, col: u32, cell: Cell) {
+        if let Some(loose) = &mut self.loose {
+            loose.push((row, col, cell));
+            return;
+        }
+        match self.rows.last_mut() {
+            Some(last) if last.index == row => match last.cells.last_mut() {
+                Some((c, v)) if *c == col => {
+                    *v = cell;
+                    return;
+                }
+                Some((c, _)) if *c > col => return self.unsort(row, col, cell),
+                _ => {
+                    last.cells.push((col, cell));
+                    return;
+                }
+            },
+            Some(last) if last.index > row => return self.unsort(row, col, cell),
+            // The last row is complete: give back what its growth over-allocated (in place).
+            Some(last) => last.cells.shrink_to_fit(),
+            None => {}
+        }
+        // Rows of a form are alike (a person's row may leave a cell or two empty): size the new
+        // row like the longer of the last two.
+        let hint = self
+            .rows
+            .iter()
+            .rev()
+            .take(2)
+            .map(|r| r.cells.len())
+            .max()
+            .unwrap_or(1);
+        let mut cells = Vec::with_capacity(hint);
+        cells.push((col, cell));
+        self.rows.push(GridRow { index: row, cells });
+    }
+
+    fn unsort(&mut self, row: u32, col: u32, cell: Cell) {
+        let mut loose: Vec<(u32, u32, Cell)> = Vec::new();
+        for r in std::mem::take(&mut self.rows) {
+            loose.extend(r.cells.into_iter().map(|(c, v)| (r.index, c, v)));
+        }
+        loose.push((row, col, cell));
+        self.loose = Some(loose);
+    }
+
+    fn finish(mut self) -> Vec<GridRow> {
+        match self.loose {
+            Some(cells) => Grid::from_cells(None, cells, Vec::new()).rows,
+            None => {
+                if let Some(last) = self.rows.last_mut() {
+                    last.cells.shrink_to_fit();
+                }
+                self.rows
+            }
+        }
     }
 }
 

@@ -3,34 +3,48 @@
 //! `worksheet_range` would allocate the bounding box of the used cells densely (calamine #593): one
 //! value at XFD1048576 costs gigabytes. Instead each sheet's declared `<dimension>` is checked
 //! first, then cells are streamed one by one, each charged to the [`Budget`]. Runs only after
-//! [`crate::guard::inspect_zip`] has bounded every XML part.
+//! [`crate::guard::inspect_zip`] has bounded every XML part; the merged areas were collected in
+//! that pass ([`MergeScan`]), so a sheet's XML is parsed once. The part each sheet is read from is
+//! found here the way calamine finds it (`_rels/.rels`, the workbook's relationships, `<sheet>`).
 
-use std::io::Cursor;
+use std::collections::HashMap;
+use std::io::{BufReader, Cursor, Read};
 
-use calamine::{Reader, SheetType, Xlsx, XlsxError};
+use calamine::{Reader, Sheet, SheetType, Xlsx, XlsxError};
+use quick_xml::events::{BytesStart, Event};
+use zip::ZipArchive;
 
-use super::{Budget, rect, value};
+use super::merges::{MergeScan, RawAttrs, part_key};
+use super::{Budget, Rows, rect, value};
 use crate::grid::Grid;
 use crate::guard::{Limits, Reason, no_panic};
 
-pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Reason> {
-    no_panic("读取 xlsx 工作簿", || read_workbook(bytes, limits))
+pub(crate) fn read(bytes: &[u8], limits: &Limits, merges: MergeScan) -> Result<Vec<Grid>, Reason> {
+    no_panic("读取 xlsx 工作簿", || {
+        read_workbook(bytes, limits, merges)
+    })
 }
 
-fn read_workbook(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Reason> {
+fn read_workbook(bytes: &[u8], limits: &Limits, mut scan: MergeScan) -> Result<Vec<Grid>, Reason> {
     let mut book: Xlsx<Cursor<&[u8]>> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| corrupt("工作簿", e))?;
-    let names: Vec<String> = book
+    // The part of each sheet, when found as calamine found it (else calamine reads the merges).
+    let parts = sheet_parts(bytes, book.sheets_metadata());
+    let names: Vec<(String, Option<String>)> = book
         .sheets_metadata()
         .iter()
-        .filter(|s| s.typ == SheetType::WorkSheet)
-        .map(|s| s.name.clone())
+        .enumerate()
+        .filter(|(_, s)| s.typ == SheetType::WorkSheet)
+        .map(|(i, s)| {
+            let part = parts.as_ref().and_then(|p| p.get(i).cloned());
+            (s.name.clone(), part)
+        })
         .collect();
     let mut budget = Budget::new(limits);
     let mut grids = Vec::with_capacity(names.len());
-    for name in names {
+    for (name, part) in names {
         let place = format!("工作表「{name}」");
-        let mut cells = Vec::new();
+        let mut cells = Rows::default();
         {
             let mut reader = book
                 .worksheet_cells_reader(&name)
@@ -46,16 +60,173 @@ fn read_workbook(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, Reason> {
                 }
                 let (row, col) = cell.get_position();
                 budget.cell(&place, row, col)?;
-                cells.push((row, col, value));
+                cells.push(row, col, value);
             }
         }
-        let merges = book
-            .merge_cells_by_sheet_name(&name)
-            .map_err(|e| corrupt(&place, e))?;
-        let merges = merges.iter().map(rect).collect();
-        grids.push(budget.grid(Some(name), &place, cells, merges)?);
+        let merges = match part.and_then(|p| scan.take(&p)) {
+            Some(Ok(merges)) => merges,
+            Some(Err(why)) => return Err(Reason::Corrupt(format!("无法解析{place}：{why}"))),
+            None => book
+                .merge_cells_by_sheet_name(&name)
+                .map_err(|e| corrupt(&place, e))?
+                .iter()
+                .map(rect)
+                .collect(),
+        };
+        grids.push(budget.grid_from_rows(Some(name), &place, cells, merges)?);
     }
     Ok(grids)
+}
+
+/// The part each sheet of `sheets` (calamine's list, in order) is read from, found as calamine
+/// finds it. `None` when anything is unexpected, or the sheets found are not calamine's.
+fn sheet_parts(bytes: &[u8], sheets: &[Sheet]) -> Option<Vec<String>> {
+    let mut zip = ZipArchive::new(Cursor::new(bytes)).ok()?;
+    // calamine's zip path cache: names with `\` as `/`, looked up in ASCII lower case.
+    let mut names: HashMap<String, String> = HashMap::new();
+    for name in zip.file_names() {
+        let name = name.ok()?;
+        names.insert(part_key(&name), name.into_owned());
+    }
+    let mut each_start = |path: &str, f: &mut dyn FnMut(&BytesStart<'_>) -> Option<()>| {
+        let name = names
+            .get(&path.to_ascii_lowercase())
+            .map_or(path, String::as_str);
+        for_each_start(zip.by_name(name).ok()?, f)
+    };
+
+    // The workbook part, from the package relationships.
+    let mut target = None;
+    each_start("_rels/.rels", &mut |e| {
+        if e.local_name().as_ref() == "Relationship" {
+            let (typ, t) = two_attrs(e, b"Type", b"Target")?;
+            if typ.is_some_and(|t| t.ends_with("/relationships/officeDocument"))
+                && let Some(t) = t
+            {
+                target = Some(quick_xml::escape::unescape(t).ok()?.into_owned());
+            }
+        }
+        Some(())
+    })?;
+    let target = target?;
+    let (dir, file) = target.split_at(target.rfind('/').map_or(0, |i| i + 1));
+    let dir = dir.strip_prefix('/').unwrap_or(dir);
+    let file = if file.is_empty() {
+        "workbook.xml"
+    } else {
+        file
+    };
+
+    // The workbook's relationships: id → (target, type).
+    let mut rels: HashMap<String, (String, String)> = HashMap::new();
+    each_start(&format!("{dir}_rels/{file}.rels"), &mut |e| {
+        if e.local_name().as_ref() == "Relationship" {
+            let mut attrs = [None; 3];
+            for attr in RawAttrs::new(e.attributes_raw().as_bytes()) {
+                let (k, v) = attr.ok()?;
+                let slot = match k {
+                    b"Id" => 0,
+                    b"Type" => 1,
+                    b"Target" => 2,
+                    _ => continue,
+                };
+                attrs[slot] = Some(std::str::from_utf8(v).ok()?);
+                if attrs.iter().all(Option::is_some) {
+                    break;
+                }
+            }
+            if let [Some(id), typ, target] = attrs {
+                rels.insert(
+                    id.to_string(),
+                    (
+                        target.unwrap_or_default().to_string(),
+                        typ.unwrap_or_default().to_string(),
+                    ),
+                );
+            }
+        }
+        Some(())
+    })?;
+
+    // The sheets, in order.
+    let mut parts = Vec::new();
+    let mut found: Vec<(String, SheetType)> = Vec::new();
+    each_start(&format!("{dir}{file}"), &mut |e| {
+        if e.local_name().as_ref() == "sheet" {
+            let (mut name, mut id) = (String::new(), "");
+            for attr in RawAttrs::new(e.attributes_raw().as_bytes()) {
+                let (k, v) = attr.ok()?;
+                let v = std::str::from_utf8(v).ok()?;
+                match k {
+                    b"name" => name = quick_xml::escape::unescape(v).ok()?.into_owned(),
+                    b"state" => {}
+                    k if k == b"id" || k.ends_with(b":id") => id = v,
+                    _ => {}
+                }
+            }
+            let (target, typ) = rels.get(id)?;
+            let part = match target.strip_prefix('/') {
+                Some(absolute) => absolute.to_string(),
+                None => format!("{dir}{target}"),
+            };
+            let typ = match typ.rsplit('/').next() {
+                Some("worksheet") => SheetType::WorkSheet,
+                Some("chartsheet") => SheetType::ChartSheet,
+                Some("dialogsheet") => SheetType::DialogSheet,
+                _ => return None,
+            };
+            found.push((name, typ));
+            parts.push(part);
+        }
+        Some(())
+    })?;
+    let same = found.len() == sheets.len()
+        && found
+            .iter()
+            .zip(sheets)
+            .all(|((name, typ), s)| *name == s.name && *typ == s.typ);
+    same.then_some(parts)
+}
+
+/// The values of two attributes, as calamine's `get_attrs!` reads them.
+fn two_attrs<'e>(
+    e: &'e BytesStart<'_>,
+    a: &[u8],
+    b: &[u8],
+) -> Option<(Option<&'e str>, Option<&'e str>)> {
+    let (mut x, mut y) = (None, None);
+    for attr in RawAttrs::new(e.attributes_raw().as_bytes()) {
+        let (k, v) = attr.ok()?;
+        let v = std::str::from_utf8(v).ok()?;
+        if k == a {
+            x = Some(v);
+        } else if k == b {
+            y = Some(v);
+        }
+        if x.is_some() && y.is_some() {
+            break;
+        }
+    }
+    Some((x, y))
+}
+
+/// Calls `f` on every start tag of a part (empty tags included), read as calamine reads parts.
+fn for_each_start(part: impl Read, f: &mut dyn FnMut(&BytesStart<'_>) -> Option<()>) -> Option<()> {
+    let mut reader = quick_xml::Reader::from_reader(BufReader::new(part));
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) => f(&e)?,
+            Event::Eof => return Some(()),
+            _ => {}
+        }
+    }
 }
 
 fn corrupt(place: &str, e: XlsxError) -> Reason {
@@ -67,5 +238,126 @@ fn corrupt(place: &str, e: XlsxError) -> Reason {
             Reason::Corrupt(format!("读取{place}时缺少内部文件「{part}」"))
         }
         e => Reason::Corrupt(format!("无法解析{place}：{e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guard::inspect_zip_with;
+    use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
+
+    /// The merges found in the guard's pass are calamine's, for every worksheet.
+    #[test]
+    fn merges_from_the_guard_pass_are_calamines() {
+        let mut wb = Workbook::new();
+        let a = wb.add_worksheet();
+        a.set_name("甲 & <乙>").unwrap();
+        a.merge_range(0, 0, 0, 15, "标题", &Format::new()).unwrap();
+        a.merge_range(3, 2, 9, 4, "", &Format::new()).unwrap();
+        for r in 10..2000 {
+            a.write_string(r, 0, "x").unwrap();
+            a.merge_range(r, 1, r, 3, "合并", &Format::new()).unwrap();
+        }
+        let mut chart = Chart::new(ChartType::Column);
+        chart.add_series().set_values("'甲 & <乙>'!$A$1:$A$3");
+        wb.add_chartsheet().insert_chart(0, 0, &chart).unwrap();
+        let b = wb.add_worksheet();
+        b.write_string(0, 0, "无合并").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+
+        let mut scan = MergeScan::default();
+        inspect_zip_with(&bytes, &Limits::default(), &mut scan).unwrap();
+        let mut book: Xlsx<Cursor<&[u8]>> = Xlsx::new(Cursor::new(&bytes[..])).unwrap();
+        let sheets = book.sheets_metadata().to_vec();
+        let parts = sheet_parts(&bytes, &sheets).expect("the parts are found");
+        assert_eq!(parts.len(), 3);
+        for (sheet, part) in sheets.iter().zip(parts) {
+            if sheet.typ != SheetType::WorkSheet {
+                continue;
+            }
+            let ours = scan.take(&part).expect("the part was scanned").unwrap();
+            let theirs: Vec<_> = book
+                .merge_cells_by_sheet_name(&sheet.name)
+                .unwrap()
+                .iter()
+                .map(rect)
+                .collect();
+            assert_eq!(ours, theirs, "{}", sheet.name);
+        }
+    }
+
+    /// Copies a zip, renaming entries and changing their text.
+    fn rewrite(bytes: &[u8], f: impl Fn(&str, String) -> (String, String)) -> Vec<u8> {
+        use std::io::Write;
+        let mut archive = ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).unwrap();
+            let name = entry.name().unwrap().to_string();
+            let mut text = String::new();
+            entry.read_to_string(&mut text).unwrap();
+            let (name, text) = f(&name, text);
+            w.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(text.as_bytes()).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn merged_sheet() -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.merge_range(0, 0, 0, 3, "标题", &Format::new()).unwrap();
+        ws.write_string(1, 0, "x").unwrap();
+        wb.save_to_buffer().unwrap()
+    }
+
+    fn title(bytes: &[u8]) -> Result<Vec<Grid>, Reason> {
+        let mut scan = MergeScan::default();
+        inspect_zip_with(bytes, &Limits::default(), &mut scan)?;
+        read(bytes, &Limits::default(), scan)
+    }
+
+    #[test]
+    fn a_sheet_part_the_guard_did_not_scan_gets_its_merges_from_calamine() {
+        // A part calamine reads but whose name does not end in .xml, with an absolute target.
+        let bytes = rewrite(&merged_sheet(), |name, text| {
+            let text = text.replace(
+                "Target=\"worksheets/sheet1.xml\"",
+                "Target=\"/xl/worksheets/sheet1.data\"",
+            );
+            match name {
+                "xl/worksheets/sheet1.xml" => ("xl/worksheets/sheet1.data".into(), text),
+                _ => (name.into(), text),
+            }
+        });
+        let grids = title(&bytes).unwrap();
+        assert_eq!(
+            grids[0].get(0, 3).map(|c| c.raw.as_str()),
+            Some("标题"),
+            "{grids:?}"
+        );
+    }
+
+    #[test]
+    fn merges_under_a_prefix_are_read_and_a_bad_one_is_corrupt() {
+        let prefixed = rewrite(&merged_sheet(), |name, text| {
+            let text = text
+                .replace("<mergeCells", "<x:mergeCells xmlns:x=\"urn:x\"")
+                .replace("</mergeCells>", "</x:mergeCells>")
+                .replace("<mergeCell ", "<x:mergeCell ");
+            (name.into(), text)
+        });
+        let grids = title(&prefixed).unwrap();
+        assert_eq!(grids[0].get(0, 3).map(|c| c.raw.as_str()), Some("标题"));
+        let bad = rewrite(&merged_sheet(), |name, text| {
+            (name.into(), text.replace("ref=\"A1:D1\"", "ref=\"A1:D$1\""))
+        });
+        assert!(
+            matches!(title(&bad), Err(Reason::Corrupt(m)) if m.contains("A1:D$1")),
+            "{:?}",
+            title(&bad)
+        );
     }
 }

@@ -199,7 +199,7 @@ fn an_xlsx_with_notes_above_labels_in_cells_two_forms_and_an_instruction_sheet()
         s.write(10, 0, "学校填表人：").unwrap();
         s.write(10, 1, "王五").unwrap();
         s.write(10, 6, "联系电话：").unwrap();
-        s.write(10, 7, 13_812_340_000u64 as f64).unwrap();
+        s.write(10, 7, 13_812_340_000_f64).unwrap();
     }
     let bytes = wb.save_to_buffer().unwrap();
     let r = run(&bytes, "甲.xlsx");
