@@ -1,0 +1,1092 @@
+//! Forms, their person rows, the enterprise's confirmation of rows (W02) and the sealed scans
+//! (W03).
+//!
+//! A form's `version` goes up by one on every change of its rows, header line or footer; its
+//! `content_hash` is the SHA-256 of the canonical content, so storing the same content again
+//! changes nothing. A row keeps its id while its cells stay the same (also across a replace by
+//! upload, where unchanged rows are matched by content), so later tables can refer to it; any edit
+//! of a row clears its confirmation. A scan seals the version current at upload and is void once
+//! the form changes.
+//!
+//! Forms can be changed only while their batch is open and the school's submission is neither
+//! awaiting review nor accepted.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use sha2::{Digest, Sha256};
+use shuangshi_rules::{Cell, Column, Footer, Form, PersonRow};
+
+use crate::audit::AuditEntry;
+use crate::db::{Actor, Store, Tx, now};
+use crate::entity::{form_rows, forms, orgs, partnerships, scans, submissions};
+use crate::error::StoreError;
+use crate::partnerships::{org_map, require_open_batch};
+use crate::scope::Scope;
+use crate::submissions::SubmissionStatus;
+
+/// Cells per row: every [`Column`], official ones first.
+pub const CELLS: usize = Column::ALL.len();
+
+/// A form's whole content, as typed or read from a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormContent {
+    /// The school named in the header line (「交流互聘学校（盖章）：…」).
+    pub header_school: String,
+    /// The enterprise named in the header line.
+    pub header_enterprise: String,
+    /// 学校填表人.
+    pub filler: String,
+    /// 联系电话.
+    pub phone: String,
+    /// Rows of [`CELLS`] cell texts in `Column::ALL` order.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl FormContent {
+    /// The content of a form read by the rule engine's reader (raw cell texts).
+    pub fn from_rules_form(form: &Form) -> FormContent {
+        FormContent {
+            header_school: form
+                .school
+                .as_ref()
+                .map(|h| h.raw.clone())
+                .unwrap_or_default(),
+            header_enterprise: form
+                .enterprise
+                .as_ref()
+                .map(|h| h.raw.clone())
+                .unwrap_or_default(),
+            filler: form
+                .footer
+                .as_ref()
+                .map(|f| f.filler.clone())
+                .unwrap_or_default(),
+            phone: form
+                .footer
+                .as_ref()
+                .map(|f| f.phone.clone())
+                .unwrap_or_default(),
+            rows: form
+                .rows
+                .iter()
+                .map(|r| Column::ALL.iter().map(|&c| r.get(c).raw.clone()).collect())
+                .collect(),
+        }
+    }
+}
+
+/// The header line and footer of a form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormMeta {
+    pub header_school: String,
+    pub header_enterprise: String,
+    pub filler: String,
+    pub phone: String,
+}
+
+/// One stored person row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowRecord {
+    /// Stable while the row's cells do not change.
+    pub id: i64,
+    /// 0-based order in the form.
+    pub position: i32,
+    /// [`CELLS`] cell texts in `Column::ALL` order.
+    pub cells: Vec<String>,
+    /// The form version at which the enterprise confirmed this row (cleared by any edit).
+    pub confirmed_version: Option<i32>,
+}
+
+impl RowRecord {
+    /// Whether the enterprise has confirmed the row as it stands (W02).
+    pub fn confirmed(&self) -> bool {
+        self.confirmed_version.is_some()
+    }
+
+    pub fn cell(&self, c: Column) -> &str {
+        self.cells.get(c as usize).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// A form with its rows and the names around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormRecord {
+    pub id: i64,
+    pub partnership_id: i64,
+    pub batch_id: i64,
+    pub school_id: i64,
+    pub school_name: String,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub enterprise_category: String,
+    pub version: i32,
+    pub header_school: String,
+    pub header_enterprise: String,
+    pub filler: String,
+    pub phone: String,
+    pub content_hash: String,
+    pub updated_at: DateTime<Utc>,
+    pub rows: Vec<RowRecord>,
+}
+
+/// The sheet row of the first person row in [`FormRecord::to_rules_form`] (the official
+/// template's title, header line and column header take rows 1–3).
+pub const FIRST_ROW: u32 = 4;
+
+impl FormRecord {
+    /// The form as the rule engine reads it, laid out like the official template (with the
+    /// supplementary columns), rows numbered from [`FIRST_ROW`].
+    pub fn to_rules_form(&self) -> Form {
+        let file = format!("{}—{}", self.school_name, self.enterprise_name);
+        let mut form = Form::official(&file, &self.header_school, &self.header_enterprise, true);
+        form.rows = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut row =
+                    PersonRow::new(FIRST_ROW + u32::try_from(i).unwrap_or(u32::MAX - FIRST_ROW));
+                for (c, text) in Column::ALL.iter().zip(&r.cells) {
+                    row.set(*c, Cell::text(text.as_str()));
+                }
+                row
+            })
+            .collect();
+        if !self.filler.is_empty() || !self.phone.is_empty() {
+            form.footer = Some(Footer {
+                row: FIRST_ROW + u32::try_from(self.rows.len()).unwrap_or(0),
+                filler: self.filler.clone(),
+                phone: self.phone.clone(),
+            });
+        }
+        form
+    }
+
+    /// The content, for comparing or re-storing.
+    pub fn content(&self) -> FormContent {
+        FormContent {
+            header_school: self.header_school.clone(),
+            header_enterprise: self.header_enterprise.clone(),
+            filler: self.filler.clone(),
+            phone: self.phone.clone(),
+            rows: self.rows.iter().map(|r| r.cells.clone()).collect(),
+        }
+    }
+}
+
+/// A form in a list (without rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormSummary {
+    pub id: i64,
+    pub partnership_id: i64,
+    pub batch_id: i64,
+    pub school_id: i64,
+    pub school_name: String,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub version: i32,
+    pub rows: usize,
+    pub confirmed_rows: usize,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What [`Store::replace_rows`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplaceOutcome {
+    pub form: FormRecord,
+    /// `false` when the content was already stored (nothing changed, version kept).
+    pub changed: bool,
+    pub kept: usize,
+    pub added: usize,
+    pub removed: usize,
+}
+
+/// A scan's description (the bytes come with [`Store::get_scan`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanInfo {
+    pub id: i64,
+    pub form_id: i64,
+    /// The form version this scan seals.
+    pub form_version: i32,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: i64,
+    pub uploaded_by: Option<i64>,
+    pub uploaded_at: DateTime<Utc>,
+    /// Whether it still seals the current version (W03).
+    pub valid: bool,
+}
+
+/// The SHA-256 (hex) of a form's canonical content.
+pub fn content_hash(
+    header_school: &str,
+    header_enterprise: &str,
+    filler: &str,
+    phone: &str,
+    rows: &[Vec<String>],
+) -> String {
+    let canonical = serde_json::json!([[header_school, header_enterprise], [filler, phone], rows]);
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+fn content_hash_of(c: &FormContent) -> String {
+    content_hash(
+        &c.header_school,
+        &c.header_enterprise,
+        &c.filler,
+        &c.phone,
+        &c.rows,
+    )
+}
+
+/// The row's cells as stored (a JSON array), refusing a row of the wrong width.
+fn cells_json(cells: &[String]) -> Result<String, StoreError> {
+    if cells.len() != CELLS {
+        return Err(StoreError::Invalid(format!(
+            "每行应有 {CELLS} 个单元格，实际为 {} 个",
+            cells.len()
+        )));
+    }
+    serde_json::to_string(cells).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn row_from(m: form_rows::Model) -> Result<RowRecord, StoreError> {
+    let cells: Vec<String> = serde_json::from_str(&m.cells)
+        .map_err(|e| StoreError::Corrupt(format!("表单行 {}：{e}", m.id)))?;
+    Ok(RowRecord {
+        id: m.id,
+        position: m.position,
+        cells,
+        confirmed_version: m.confirmed_version,
+    })
+}
+
+async fn rows_of(
+    conn: &impl ConnectionTrait,
+    form_id: i64,
+) -> Result<Vec<form_rows::Model>, StoreError> {
+    Ok(form_rows::Entity::find()
+        .filter(form_rows::Column::FormId.eq(form_id))
+        .order_by_asc(form_rows::Column::Position)
+        .order_by_asc(form_rows::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+pub(crate) async fn form_out(
+    conn: &impl ConnectionTrait,
+    f: forms::Model,
+) -> Result<FormRecord, StoreError> {
+    let p = partnerships::Entity::find_by_id(f.partnership_id)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound("合作关系"))?;
+    let orgs = org_map(conn, [p.school_id, p.enterprise_id]).await?;
+    let rows = rows_of(conn, f.id)
+        .await?
+        .into_iter()
+        .map(row_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let school = orgs.get(&p.school_id);
+    let enterprise = orgs.get(&p.enterprise_id);
+    Ok(FormRecord {
+        id: f.id,
+        partnership_id: f.partnership_id,
+        batch_id: p.batch_id,
+        school_id: p.school_id,
+        school_name: school.map(|o| o.name.clone()).unwrap_or_default(),
+        enterprise_id: p.enterprise_id,
+        enterprise_name: enterprise.map(|o| o.name.clone()).unwrap_or_default(),
+        enterprise_category: enterprise.map(|o| o.category.clone()).unwrap_or_default(),
+        version: f.version,
+        header_school: f.header_school,
+        header_enterprise: f.header_enterprise,
+        filler: f.filler,
+        phone: f.phone,
+        content_hash: f.content_hash,
+        updated_at: f.updated_at,
+        rows,
+    })
+}
+
+fn scan_info(m: &scans::Model, current_version: i32) -> ScanInfo {
+    ScanInfo {
+        id: m.id,
+        form_id: m.form_id,
+        form_version: m.form_version,
+        content_type: m.content_type.clone(),
+        sha256: m.sha256.clone(),
+        size: m.size,
+        uploaded_by: m.uploaded_by,
+        uploaded_at: m.uploaded_at,
+        valid: m.form_version == current_version,
+    }
+}
+
+/// Locks the form (in scope) for a change and checks that it may change. `None`: not in scope.
+async fn lock_editable(
+    tx: &Tx,
+    scope: &Scope,
+    form_id: i64,
+    expected_version: Option<i32>,
+) -> Result<Option<forms::Model>, StoreError> {
+    let Some(f) = forms::Entity::find_by_id(form_id)
+        .filter(scope.form_filter())
+        .lock_exclusive()
+        .one(tx.conn())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let p = partnerships::Entity::find_by_id(f.partnership_id)
+        .one(tx.conn())
+        .await?
+        .ok_or(StoreError::NotFound("合作关系"))?;
+    require_open_batch(tx.conn(), p.batch_id).await?;
+    let status = submissions::Entity::find()
+        .filter(submissions::Column::BatchId.eq(p.batch_id))
+        .filter(submissions::Column::SchoolId.eq(p.school_id))
+        .one(tx.conn())
+        .await?
+        .map(|s| s.status);
+    if let Some(s) = status {
+        let s: SubmissionStatus = s.parse()?;
+        if matches!(s, SubmissionStatus::Submitted | SubmissionStatus::Accepted) {
+            return Err(StoreError::State(format!(
+                "本校报送{}，表单不能再修改",
+                if s == SubmissionStatus::Submitted {
+                    "已报送待审核"
+                } else {
+                    "已受理"
+                }
+            )));
+        }
+    }
+    if let Some(expected) = expected_version
+        && expected != f.version
+    {
+        return Err(StoreError::VersionConflict {
+            expected,
+            current: f.version,
+        });
+    }
+    Ok(Some(f))
+}
+
+/// Writes the form's new meta and hash and bumps its version; returns the new version.
+async fn bump(tx: &Tx, f: &forms::Model, meta: &FormMeta, hash: String) -> Result<i32, StoreError> {
+    let version = f.version + 1;
+    forms::Entity::update_many()
+        .col_expr(forms::Column::Version, Expr::value(version))
+        .col_expr(
+            forms::Column::HeaderSchool,
+            Expr::value(meta.header_school.clone()),
+        )
+        .col_expr(
+            forms::Column::HeaderEnterprise,
+            Expr::value(meta.header_enterprise.clone()),
+        )
+        .col_expr(forms::Column::Filler, Expr::value(meta.filler.clone()))
+        .col_expr(forms::Column::Phone, Expr::value(meta.phone.clone()))
+        .col_expr(forms::Column::ContentHash, Expr::value(hash))
+        .col_expr(forms::Column::UpdatedAt, Expr::value(now()))
+        .filter(forms::Column::Id.eq(f.id))
+        .exec(tx.conn())
+        .await?;
+    Ok(version)
+}
+
+fn meta_of(f: &forms::Model) -> FormMeta {
+    FormMeta {
+        header_school: f.header_school.clone(),
+        header_enterprise: f.header_enterprise.clone(),
+        filler: f.filler.clone(),
+        phone: f.phone.clone(),
+    }
+}
+
+/// Recomputes the hash of the form's stored rows under `meta`.
+async fn stored_hash(tx: &Tx, form_id: i64, meta: &FormMeta) -> Result<String, StoreError> {
+    let rows = rows_of(tx.conn(), form_id)
+        .await?
+        .into_iter()
+        .map(|m| row_from(m).map(|r| r.cells))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(content_hash(
+        &meta.header_school,
+        &meta.header_enterprise,
+        &meta.filler,
+        &meta.phone,
+        &rows,
+    ))
+}
+
+fn trim_meta(m: &FormMeta) -> FormMeta {
+    FormMeta {
+        header_school: m.header_school.trim().to_string(),
+        header_enterprise: m.header_enterprise.trim().to_string(),
+        filler: m.filler.trim().to_string(),
+        phone: m.phone.trim().to_string(),
+    }
+}
+
+impl Store {
+    /// A form with its rows, if in scope.
+    pub async fn get_form(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+    ) -> Result<Option<FormRecord>, StoreError> {
+        let Some(f) = forms::Entity::find_by_id(form_id)
+            .filter(scope.form_filter())
+            .one(self.conn())
+            .await?
+        else {
+            return Ok(None);
+        };
+        form_out(self.conn(), f).await.map(Some)
+    }
+
+    /// The form of a partnership, if in scope (and the partnership confirmed).
+    pub async fn get_form_by_partnership(
+        &self,
+        scope: &Scope,
+        partnership_id: i64,
+    ) -> Result<Option<FormRecord>, StoreError> {
+        let Some(f) = forms::Entity::find()
+            .filter(forms::Column::PartnershipId.eq(partnership_id))
+            .filter(scope.form_filter())
+            .one(self.conn())
+            .await?
+        else {
+            return Ok(None);
+        };
+        form_out(self.conn(), f).await.map(Some)
+    }
+
+    /// The form as the rule engine reads it, if in scope.
+    pub async fn form_as_rules_form(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+    ) -> Result<Option<Form>, StoreError> {
+        Ok(self
+            .get_form(scope, form_id)
+            .await?
+            .map(|f| f.to_rules_form()))
+    }
+
+    /// Forms in scope in a batch (optionally one school's or one enterprise's), by school then
+    /// enterprise.
+    pub async fn list_forms(
+        &self,
+        scope: &Scope,
+        batch_id: i64,
+        school_id: Option<i64>,
+        enterprise_id: Option<i64>,
+    ) -> Result<Vec<FormSummary>, StoreError> {
+        let mut pq = partnerships::Entity::find()
+            .filter(scope.partnership_filter())
+            .filter(partnerships::Column::BatchId.eq(batch_id));
+        if let Some(s) = school_id {
+            pq = pq.filter(partnerships::Column::SchoolId.eq(s));
+        }
+        if let Some(e) = enterprise_id {
+            pq = pq.filter(partnerships::Column::EnterpriseId.eq(e));
+        }
+        let ps: HashMap<i64, partnerships::Model> = pq
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let orgs = org_map(
+            self.conn(),
+            ps.values().flat_map(|p| [p.school_id, p.enterprise_id]),
+        )
+        .await?;
+        let ids: Vec<i64> = ps.keys().copied().collect();
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let fs = forms::Entity::find()
+                .filter(forms::Column::PartnershipId.is_in(chunk.iter().copied()))
+                .all(self.conn())
+                .await?;
+            for f in fs {
+                let Some(p) = ps.get(&f.partnership_id) else {
+                    continue;
+                };
+                let counts: Vec<Option<i32>> = form_rows::Entity::find()
+                    .select_only()
+                    .column(form_rows::Column::ConfirmedVersion)
+                    .filter(form_rows::Column::FormId.eq(f.id))
+                    .into_tuple()
+                    .all(self.conn())
+                    .await?;
+                let name = |id: i64| {
+                    orgs.get(&id)
+                        .map(|o: &orgs::Model| o.name.clone())
+                        .unwrap_or_default()
+                };
+                out.push(FormSummary {
+                    id: f.id,
+                    partnership_id: f.partnership_id,
+                    batch_id: p.batch_id,
+                    school_id: p.school_id,
+                    school_name: name(p.school_id),
+                    enterprise_id: p.enterprise_id,
+                    enterprise_name: name(p.enterprise_id),
+                    version: f.version,
+                    rows: counts.len(),
+                    confirmed_rows: counts.iter().filter(|c| c.is_some()).count(),
+                    updated_at: f.updated_at,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.school_name.as_str(), a.enterprise_name.as_str(), a.id).cmp(&(
+                b.school_name.as_str(),
+                b.enterprise_name.as_str(),
+                b.id,
+            ))
+        });
+        Ok(out)
+    }
+
+    /// All forms (with rows) of a school in a batch, if in scope: the input of the school-level
+    /// checks.
+    pub async fn school_forms(
+        &self,
+        scope: &Scope,
+        batch_id: i64,
+        school_id: i64,
+    ) -> Result<Vec<FormRecord>, StoreError> {
+        let mut out = Vec::new();
+        for s in self
+            .list_forms(scope, batch_id, Some(school_id), None)
+            .await?
+        {
+            if let Some(f) = self.get_form(scope, s.id).await? {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces the form's whole content, all or nothing. When the content hash equals the stored
+    /// one nothing changes (uploading the same file twice). `expected_version` guards against
+    /// overwriting someone else's change. `None` when the form is not in scope.
+    pub async fn replace_rows(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+        content: &FormContent,
+        expected_version: Option<i32>,
+        actor: &Actor,
+    ) -> Result<Option<ReplaceOutcome>, StoreError> {
+        let content = FormContent {
+            header_school: content.header_school.trim().to_string(),
+            header_enterprise: content.header_enterprise.trim().to_string(),
+            filler: content.filler.trim().to_string(),
+            phone: content.phone.trim().to_string(),
+            rows: content.rows.clone(),
+        };
+        let hash = content_hash_of(&content);
+        let tx = self.begin_write().await?;
+        // The no-op check comes first: the same content again is not a conflict.
+        let Some(current) = forms::Entity::find_by_id(form_id)
+            .filter(scope.form_filter())
+            .one(tx.conn())
+            .await?
+        else {
+            return Ok(None);
+        };
+        if current.content_hash == hash {
+            let form = form_out(tx.conn(), current).await?;
+            tx.commit().await?;
+            return Ok(Some(ReplaceOutcome {
+                form,
+                changed: false,
+                kept: content.rows.len(),
+                added: 0,
+                removed: 0,
+            }));
+        }
+        let Some(f) = lock_editable(&tx, scope, form_id, expected_version).await? else {
+            return Ok(None);
+        };
+        // Rows whose cells are unchanged keep their id and confirmation.
+        let mut old: HashMap<String, Vec<form_rows::Model>> = HashMap::new();
+        for m in rows_of(tx.conn(), form_id).await?.into_iter().rev() {
+            old.entry(m.cells.clone()).or_default().push(m);
+        }
+        let (mut kept, mut added) = (0, 0);
+        for (i, cells) in content.rows.iter().enumerate() {
+            // Each row is checked as it is written: a bad row rolls back the rows before it.
+            let json = cells_json(cells)?;
+            let position = i32::try_from(i).map_err(|_| StoreError::Invalid("行数过多".into()))?;
+            match old.get_mut(&json).and_then(Vec::pop) {
+                Some(m) => {
+                    if m.position != position {
+                        form_rows::Entity::update_many()
+                            .col_expr(form_rows::Column::Position, Expr::value(position))
+                            .filter(form_rows::Column::Id.eq(m.id))
+                            .exec(tx.conn())
+                            .await?;
+                    }
+                    kept += 1;
+                }
+                None => {
+                    let am = form_rows::ActiveModel {
+                        id: NotSet,
+                        form_id: Set(form_id),
+                        position: Set(position),
+                        cells: Set(json),
+                        confirmed_version: Set(None),
+                    };
+                    form_rows::Entity::insert(am)
+                        .exec_without_returning(tx.conn())
+                        .await?;
+                    added += 1;
+                }
+            }
+        }
+        let stale: Vec<i64> = old.into_values().flatten().map(|m| m.id).collect();
+        let removed = stale.len();
+        for chunk in stale.chunks(500) {
+            form_rows::Entity::delete_many()
+                .filter(form_rows::Column::Id.is_in(chunk.iter().copied()))
+                .exec(tx.conn())
+                .await?;
+        }
+        let meta = FormMeta {
+            header_school: content.header_school.clone(),
+            header_enterprise: content.header_enterprise.clone(),
+            filler: content.filler.clone(),
+            phone: content.phone.clone(),
+        };
+        let version = bump(&tx, &f, &meta, hash).await?;
+        self.audit_in(
+            &tx,
+            AuditEntry::new(
+                actor,
+                "form.replace_rows",
+                format!("form:{form_id}"),
+                format!(
+                    "version {} -> {version}; rows kept {kept}, added {added}, removed {removed}",
+                    f.version
+                ),
+            ),
+        )
+        .await?;
+        let form = form_out(
+            tx.conn(),
+            forms::Entity::find_by_id(form_id)
+                .one(tx.conn())
+                .await?
+                .ok_or(StoreError::NotFound("表单"))?,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(ReplaceOutcome {
+            form,
+            changed: true,
+            kept,
+            added,
+            removed,
+        }))
+    }
+
+    /// Changes the header line and footer. Unchanged values change nothing.
+    pub async fn update_form_meta(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+        meta: &FormMeta,
+        expected_version: Option<i32>,
+        actor: &Actor,
+    ) -> Result<Option<FormRecord>, StoreError> {
+        let meta = trim_meta(meta);
+        let tx = self.begin_write().await?;
+        let Some(f) = lock_editable(&tx, scope, form_id, expected_version).await? else {
+            return Ok(None);
+        };
+        if meta_of(&f) != meta {
+            let hash = stored_hash(&tx, form_id, &meta).await?;
+            let version = bump(&tx, &f, &meta, hash).await?;
+            self.audit_in(
+                &tx,
+                AuditEntry::new(
+                    actor,
+                    "form.update_meta",
+                    format!("form:{form_id}"),
+                    format!("version {version}"),
+                ),
+            )
+            .await?;
+        }
+        let form = self.form_in(&tx, form_id).await?;
+        tx.commit().await?;
+        Ok(Some(form))
+    }
+
+    async fn form_in(&self, tx: &Tx, form_id: i64) -> Result<FormRecord, StoreError> {
+        let f = forms::Entity::find_by_id(form_id)
+            .one(tx.conn())
+            .await?
+            .ok_or(StoreError::NotFound("表单"))?;
+        form_out(tx.conn(), f).await
+    }
+
+    /// Appends a row; returns the form and the new row's id.
+    pub async fn add_row(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+        cells: &[String],
+        expected_version: Option<i32>,
+        actor: &Actor,
+    ) -> Result<Option<(FormRecord, i64)>, StoreError> {
+        let json = cells_json(cells)?;
+        let tx = self.begin_write().await?;
+        let Some(f) = lock_editable(&tx, scope, form_id, expected_version).await? else {
+            return Ok(None);
+        };
+        let last: Option<i32> = form_rows::Entity::find()
+            .select_only()
+            .column_as(form_rows::Column::Position.max(), "max")
+            .filter(form_rows::Column::FormId.eq(form_id))
+            .into_tuple::<Option<i32>>()
+            .one(tx.conn())
+            .await?
+            .flatten();
+        let am = form_rows::ActiveModel {
+            id: NotSet,
+            form_id: Set(form_id),
+            position: Set(last.map_or(0, |p| p + 1)),
+            cells: Set(json),
+            confirmed_version: Set(None),
+        };
+        let row_id = form_rows::Entity::insert(am)
+            .exec(tx.conn())
+            .await?
+            .last_insert_id;
+        let meta = meta_of(&f);
+        let hash = stored_hash(&tx, form_id, &meta).await?;
+        let version = bump(&tx, &f, &meta, hash).await?;
+        self.audit_in(
+            &tx,
+            AuditEntry::new(
+                actor,
+                "form.add_row",
+                format!("form:{form_id}"),
+                format!("row:{row_id} version {version}"),
+            ),
+        )
+        .await?;
+        let form = self.form_in(&tx, form_id).await?;
+        tx.commit().await?;
+        Ok(Some((form, row_id)))
+    }
+
+    /// Changes a row's cells (clearing its confirmation). The same cells again change nothing.
+    pub async fn update_row(
+        &self,
+        scope: &Scope,
+        row_id: i64,
+        cells: &[String],
+        expected_version: Option<i32>,
+        actor: &Actor,
+    ) -> Result<Option<FormRecord>, StoreError> {
+        let json = cells_json(cells)?;
+        let tx = self.begin_write().await?;
+        let Some(row) = form_rows::Entity::find_by_id(row_id).one(tx.conn()).await? else {
+            return Ok(None);
+        };
+        let Some(f) = lock_editable(&tx, scope, row.form_id, expected_version).await? else {
+            return Ok(None);
+        };
+        if row.cells != json {
+            form_rows::Entity::update_many()
+                .col_expr(form_rows::Column::Cells, Expr::value(json))
+                .col_expr(
+                    form_rows::Column::ConfirmedVersion,
+                    Expr::value(Option::<i32>::None),
+                )
+                .filter(form_rows::Column::Id.eq(row_id))
+                .exec(tx.conn())
+                .await?;
+            let meta = meta_of(&f);
+            let hash = stored_hash(&tx, f.id, &meta).await?;
+            let version = bump(&tx, &f, &meta, hash).await?;
+            self.audit_in(
+                &tx,
+                AuditEntry::new(
+                    actor,
+                    "form.update_row",
+                    format!("form:{}", f.id),
+                    format!("row:{row_id} version {version}"),
+                ),
+            )
+            .await?;
+        }
+        let form = self.form_in(&tx, f.id).await?;
+        tx.commit().await?;
+        Ok(Some(form))
+    }
+
+    /// Deletes a row; the rows after it move up.
+    pub async fn delete_row(
+        &self,
+        scope: &Scope,
+        row_id: i64,
+        expected_version: Option<i32>,
+        actor: &Actor,
+    ) -> Result<Option<FormRecord>, StoreError> {
+        let tx = self.begin_write().await?;
+        let Some(row) = form_rows::Entity::find_by_id(row_id).one(tx.conn()).await? else {
+            return Ok(None);
+        };
+        let Some(f) = lock_editable(&tx, scope, row.form_id, expected_version).await? else {
+            return Ok(None);
+        };
+        form_rows::Entity::delete_by_id(row_id)
+            .exec(tx.conn())
+            .await?;
+        form_rows::Entity::update_many()
+            .col_expr(
+                form_rows::Column::Position,
+                Expr::col(form_rows::Column::Position).sub(1),
+            )
+            .filter(form_rows::Column::FormId.eq(f.id))
+            .filter(form_rows::Column::Position.gt(row.position))
+            .exec(tx.conn())
+            .await?;
+        let meta = meta_of(&f);
+        let hash = stored_hash(&tx, f.id, &meta).await?;
+        let version = bump(&tx, &f, &meta, hash).await?;
+        self.audit_in(
+            &tx,
+            AuditEntry::new(
+                actor,
+                "form.delete_row",
+                format!("form:{}", f.id),
+                format!("row:{row_id} version {version}"),
+            ),
+        )
+        .await?;
+        let form = self.form_in(&tx, f.id).await?;
+        tx.commit().await?;
+        Ok(Some(form))
+    }
+
+    /// The enterprise confirms rows of the form as they stand at `expected_version` (W02). Every
+    /// id must be a row of this form.
+    pub async fn confirm_rows(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+        row_ids: &[i64],
+        expected_version: Option<i32>,
+        actor: &Actor,
+    ) -> Result<Option<FormRecord>, StoreError> {
+        let tx = self.begin_write().await?;
+        let Some(f) = lock_editable(&tx, scope, form_id, expected_version).await? else {
+            return Ok(None);
+        };
+        let mut ids = row_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut confirmed = 0u64;
+        for chunk in ids.chunks(500) {
+            let res = form_rows::Entity::update_many()
+                .col_expr(
+                    form_rows::Column::ConfirmedVersion,
+                    Expr::value(Some(f.version)),
+                )
+                .filter(form_rows::Column::FormId.eq(form_id))
+                .filter(form_rows::Column::Id.is_in(chunk.iter().copied()))
+                .exec(tx.conn())
+                .await?;
+            confirmed += res.rows_affected;
+        }
+        if confirmed != ids.len() as u64 {
+            return Err(StoreError::Invalid("要确认的行不属于该表单".to_string()));
+        }
+        self.audit_in(
+            &tx,
+            AuditEntry::new(
+                actor,
+                "form.confirm_rows",
+                format!("form:{form_id}"),
+                format!("version {} rows {:?}", f.version, ids),
+            ),
+        )
+        .await?;
+        let form = self.form_in(&tx, form_id).await?;
+        tx.commit().await?;
+        Ok(Some(form))
+    }
+
+    /// Stores the scan of the sealed form, bound to the form's current version. `None` when the
+    /// form is not in scope. Sniffing the content and capping its size is the caller's job.
+    pub async fn put_scan(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+        content_type: &str,
+        bytes: Vec<u8>,
+        actor: &Actor,
+    ) -> Result<Option<ScanInfo>, StoreError> {
+        if bytes.is_empty() {
+            return Err(StoreError::Invalid("扫描件为空文件".to_string()));
+        }
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let size =
+            i64::try_from(bytes.len()).map_err(|_| StoreError::Invalid("扫描件过大".into()))?;
+        let tx = self.begin_write().await?;
+        let Some(f) = lock_editable(&tx, scope, form_id, None).await? else {
+            return Ok(None);
+        };
+        let am = scans::ActiveModel {
+            id: NotSet,
+            form_id: Set(form_id),
+            form_version: Set(f.version),
+            content_type: Set(content_type.to_string()),
+            bytes: Set(bytes),
+            sha256: Set(sha.clone()),
+            size: Set(size),
+            uploaded_by: Set(actor.user_id),
+            uploaded_at: Set(now()),
+        };
+        let id = scans::Entity::insert(am)
+            .exec(tx.conn())
+            .await?
+            .last_insert_id;
+        self.audit_in(
+            &tx,
+            AuditEntry::new(
+                actor,
+                "scan.upload",
+                format!("form:{form_id}"),
+                format!("scan:{id} version {} sha256 {sha}", f.version),
+            ),
+        )
+        .await?;
+        let m = scans::Entity::find_by_id(id)
+            .select_only()
+            .columns([
+                scans::Column::Id,
+                scans::Column::FormId,
+                scans::Column::FormVersion,
+                scans::Column::ContentType,
+                scans::Column::Sha256,
+                scans::Column::Size,
+                scans::Column::UploadedBy,
+                scans::Column::UploadedAt,
+            ])
+            .into_tuple::<ScanRow>()
+            .one(tx.conn())
+            .await?
+            .ok_or(StoreError::NotFound("扫描件"))?;
+        tx.commit().await?;
+        Ok(Some(scan_row_info(m, f.version)))
+    }
+
+    /// The form's scans, newest first, each marked valid or void.
+    pub async fn list_scans(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+    ) -> Result<Vec<ScanInfo>, StoreError> {
+        let Some(f) = forms::Entity::find_by_id(form_id)
+            .filter(scope.form_filter())
+            .one(self.conn())
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(scans::Entity::find()
+            .select_only()
+            .columns([
+                scans::Column::Id,
+                scans::Column::FormId,
+                scans::Column::FormVersion,
+                scans::Column::ContentType,
+                scans::Column::Sha256,
+                scans::Column::Size,
+                scans::Column::UploadedBy,
+                scans::Column::UploadedAt,
+            ])
+            .filter(scans::Column::FormId.eq(form_id))
+            .order_by_desc(scans::Column::Id)
+            .into_tuple::<ScanRow>()
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|r| scan_row_info(r, f.version))
+            .collect())
+    }
+
+    /// The newest scan of the form, if any (check `valid` for W03).
+    pub async fn latest_scan(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+    ) -> Result<Option<ScanInfo>, StoreError> {
+        Ok(self.list_scans(scope, form_id).await?.into_iter().next())
+    }
+
+    /// A scan with its bytes, if its form is in scope.
+    pub async fn get_scan(
+        &self,
+        scope: &Scope,
+        scan_id: i64,
+    ) -> Result<Option<(ScanInfo, Vec<u8>)>, StoreError> {
+        let Some(m) = scans::Entity::find_by_id(scan_id).one(self.conn()).await? else {
+            return Ok(None);
+        };
+        let Some(f) = forms::Entity::find_by_id(m.form_id)
+            .filter(scope.form_filter())
+            .one(self.conn())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let info = scan_info(&m, f.version);
+        Ok(Some((info, m.bytes)))
+    }
+}
+
+type ScanRow = (
+    i64,
+    i64,
+    i32,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    DateTime<Utc>,
+);
+
+fn scan_row_info(r: ScanRow, current_version: i32) -> ScanInfo {
+    let (id, form_id, form_version, content_type, sha256, size, uploaded_by, uploaded_at) = r;
+    ScanInfo {
+        id,
+        form_id,
+        form_version,
+        content_type,
+        sha256,
+        size,
+        uploaded_by,
+        uploaded_at,
+        valid: form_version == current_version,
+    }
+}

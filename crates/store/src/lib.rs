@@ -1,0 +1,43 @@
+//! `shuangshi-store`: the service's database, and the only crate that knows SQL.
+//!
+//! One [`Store`] over SQLite (the default, a file under the data directory) or PostgreSQL, chosen
+//! at run time from the URL; one migration set; repository functions that take a [`Scope`] for
+//! every read of organisation data and an [`Actor`] for every change, which they record in the
+//! hash-chained audit log in the same transaction.
+//!
+//! Modules: [`db`] (connect, transactions, time, paging), [`scope`], [`accounts`] (users, login,
+//! tokens), [`sessions`] (tower-sessions store), [`audit`], [`orgs`], [`batches`],
+//! [`partnerships`], [`forms`] (rows, confirmation, scans), [`submissions`] (versions, reviews).
+
+mod entity;
+mod migration;
+
+pub mod accounts;
+pub mod audit;
+pub mod batches;
+pub mod db;
+pub mod error;
+pub mod forms;
+pub mod orgs;
+pub mod partnerships;
+pub mod scope;
+pub mod sessions;
+pub mod submissions;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use accounts::{ApiToken, LoginOutcome, NewUser, Role, User, UserFilter};
+pub use audit::{AuditBreak, AuditCheck, AuditEntry, AuditFilter, AuditRecord};
+pub use batches::{BatchRecord, BatchStatus, Extension};
+pub use db::{Actor, Backend, PageRequest, Paged, Store, Tx, db_time, now};
+pub use error::StoreError;
+pub use forms::{
+    FormContent, FormMeta, FormRecord, FormSummary, ReplaceOutcome, RowRecord, ScanInfo,
+};
+pub use orgs::{ImportSummary, OrgFilter, OrgRecord};
+pub use partnerships::{Partnership, PartnershipFilter, PartnershipStatus};
+pub use scope::Scope;
+pub use submissions::{
+    Decision, Review, ReviewReason, Submission, SubmissionFilter, SubmissionStatus,
+    SubmissionVersion, SubmitRequest, VersionInfo, WorkflowFacts,
+};

@@ -1,0 +1,225 @@
+//! Data scope in one place: which organisations, partnerships, forms, rows and submissions a caller
+//! may see. Every list and get over organisation data filters through the conditions here, and
+//! returns `None` / nothing for what lies outside; which scope a user has is decided by the web
+//! crate's policy table, not here.
+//!
+//! | scope | orgs | partnerships, forms, rows | submissions |
+//! | --- | --- | --- | --- |
+//! | `All` | all | all | all |
+//! | `VocationalSchools` | schools of tier 中职 | those of 中职 schools | those of 中职 schools |
+//! | `School(id)` | itself and every enterprise (to pick a partner) | its own | its own |
+//! | `Enterprise(id)` | itself and the schools it has a partnership with | its own | none |
+//! | `StateOwnedRows` | enterprises of kind 国有企业 | those with a 国有企业 | none |
+//! | `PrivateRows` | enterprises of kind 民营企业 | those with a 民营企业 | none |
+//! | `None` | none | none | none |
+
+use sea_orm::sea_query::{Expr, LikeExpr, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition};
+
+use crate::entity::{forms, orgs, partnerships, submissions};
+
+/// The school tier whose submissions 职成教处 reviews.
+pub const VOCATIONAL_TIER: &str = "中职";
+/// The enterprise kind 市国资委 reads.
+pub const STATE_OWNED_KIND: &str = "国有企业";
+/// The enterprise kind 市工商联 reads.
+pub const PRIVATE_KIND: &str = "民营企业";
+
+/// What part of the organisation data a caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything (市教委管理员).
+    All,
+    /// Schools of tier 中职 and their data (职成教处审核员).
+    VocationalSchools,
+    /// One school's own data (学校经办人).
+    School(i64),
+    /// One enterprise's own data (企业经办人).
+    Enterprise(i64),
+    /// Rows whose enterprise is state-owned (国资委查阅).
+    StateOwnedRows,
+    /// Rows whose enterprise is private (工商联查阅).
+    PrivateRows,
+    /// Nothing.
+    None,
+}
+
+fn nothing() -> Condition {
+    Condition::all().add(Expr::cust("1 = 0"))
+}
+
+fn everything() -> Condition {
+    Condition::all()
+}
+
+fn org_ids_where(cond: Condition) -> SelectStatement {
+    Query::select()
+        .column(orgs::Column::Id)
+        .from(orgs::Entity)
+        .cond_where(cond)
+        .to_owned()
+}
+
+fn partnership_ids_where(cond: Condition) -> SelectStatement {
+    Query::select()
+        .column(partnerships::Column::Id)
+        .from(partnerships::Entity)
+        .cond_where(cond)
+        .to_owned()
+}
+
+impl Scope {
+    /// The condition on `orgs`.
+    pub(crate) fn org_filter(&self) -> Condition {
+        match *self {
+            Scope::All => everything(),
+            Scope::VocationalSchools => Condition::all()
+                .add(orgs::Column::IsSchool.eq(true))
+                .add(orgs::Column::Category.eq(VOCATIONAL_TIER)),
+            Scope::School(id) => Condition::any()
+                .add(orgs::Column::Id.eq(id))
+                .add(orgs::Column::IsSchool.eq(false)),
+            Scope::Enterprise(id) => Condition::any().add(orgs::Column::Id.eq(id)).add(
+                orgs::Column::Id.in_subquery(
+                    Query::select()
+                        .column(partnerships::Column::SchoolId)
+                        .from(partnerships::Entity)
+                        .and_where(partnerships::Column::EnterpriseId.eq(id))
+                        .to_owned(),
+                ),
+            ),
+            Scope::StateOwnedRows => Condition::all()
+                .add(orgs::Column::IsSchool.eq(false))
+                .add(orgs::Column::Category.eq(STATE_OWNED_KIND)),
+            Scope::PrivateRows => Condition::all()
+                .add(orgs::Column::IsSchool.eq(false))
+                .add(orgs::Column::Category.eq(PRIVATE_KIND)),
+            Scope::None => nothing(),
+        }
+    }
+
+    /// The condition on `partnerships` (and through them on forms, rows and scans).
+    pub(crate) fn partnership_filter(&self) -> Condition {
+        match *self {
+            Scope::All => everything(),
+            Scope::VocationalSchools => Condition::all().add(
+                partnerships::Column::SchoolId.in_subquery(org_ids_where(
+                    Condition::all()
+                        .add(orgs::Column::IsSchool.eq(true))
+                        .add(orgs::Column::Category.eq(VOCATIONAL_TIER)),
+                )),
+            ),
+            Scope::School(id) => Condition::all().add(partnerships::Column::SchoolId.eq(id)),
+            Scope::Enterprise(id) => {
+                Condition::all().add(partnerships::Column::EnterpriseId.eq(id))
+            }
+            Scope::StateOwnedRows => Condition::all().add(
+                partnerships::Column::EnterpriseId.in_subquery(org_ids_where(
+                    Condition::all().add(orgs::Column::Category.eq(STATE_OWNED_KIND)),
+                )),
+            ),
+            Scope::PrivateRows => Condition::all().add(
+                partnerships::Column::EnterpriseId.in_subquery(org_ids_where(
+                    Condition::all().add(orgs::Column::Category.eq(PRIVATE_KIND)),
+                )),
+            ),
+            Scope::None => nothing(),
+        }
+    }
+
+    /// The condition on `forms`: the form's partnership is in scope.
+    pub(crate) fn form_filter(&self) -> Condition {
+        match self {
+            Scope::All => everything(),
+            Scope::None => nothing(),
+            _ => Condition::all().add(
+                forms::Column::PartnershipId
+                    .in_subquery(partnership_ids_where(self.partnership_filter())),
+            ),
+        }
+    }
+
+    /// The condition on `submissions`.
+    pub(crate) fn submission_filter(&self) -> Condition {
+        match *self {
+            Scope::All => everything(),
+            Scope::VocationalSchools => Condition::all().add(
+                submissions::Column::SchoolId.in_subquery(org_ids_where(
+                    Condition::all()
+                        .add(orgs::Column::IsSchool.eq(true))
+                        .add(orgs::Column::Category.eq(VOCATIONAL_TIER)),
+                )),
+            ),
+            Scope::School(id) => Condition::all().add(submissions::Column::SchoolId.eq(id)),
+            Scope::Enterprise(_) | Scope::StateOwnedRows | Scope::PrivateRows | Scope::None => {
+                nothing()
+            }
+        }
+    }
+
+    /// Whether this scope may act for school `school_id` (propose, edit, submit): only `All` and the
+    /// school itself, or `VocationalSchools` for a 中职 school (checked by the caller's query).
+    pub(crate) fn is_school(&self, school_id: i64) -> bool {
+        matches!(*self, Scope::All) || *self == Scope::School(school_id)
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `LIKE '%s%'` with `s` taken literally.
+pub(crate) fn like_contains(s: &str) -> LikeExpr {
+    LikeExpr::new(format!("%{}%", escape_like(s))).escape('\\')
+}
+
+/// `LIKE 's%'` with `s` taken literally.
+pub(crate) fn like_prefix(s: &str) -> LikeExpr {
+    LikeExpr::new(format!("{}%", escape_like(s))).escape('\\')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
+
+    #[test]
+    fn scopes_render_on_both_backends() {
+        for scope in [
+            Scope::All,
+            Scope::VocationalSchools,
+            Scope::School(3),
+            Scope::Enterprise(4),
+            Scope::StateOwnedRows,
+            Scope::PrivateRows,
+            Scope::None,
+        ] {
+            for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+                let sql = forms::Entity::find()
+                    .filter(scope.form_filter())
+                    .build(backend)
+                    .to_string();
+                assert!(sql.starts_with("SELECT"), "{sql}");
+            }
+        }
+        let sql = partnerships::Entity::find()
+            .filter(Scope::StateOwnedRows.partnership_filter())
+            .build(DbBackend::Postgres)
+            .to_string();
+        assert!(sql.contains("IN (SELECT"), "{sql}");
+        assert!(sql.contains("国有企业"), "{sql}");
+    }
+
+    #[test]
+    fn like_patterns_are_literal() {
+        assert_eq!(escape_like("50%_a\\"), "50\\%\\_a\\\\");
+    }
+}
