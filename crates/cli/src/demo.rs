@@ -1,0 +1,357 @@
+//! `serve --demo`: a batch open for submissions (第十批's parameters, the deadline a month ahead),
+//! schools of every tier, enterprises of every kind, one account per role, and partnerships and
+//! forms in every state, so that a newcomer can click through each role at once. Idempotent: a
+//! second start finds the demo accounts and only prints them again.
+
+use anyhow::anyhow;
+use chrono::{Duration, Utc};
+use shuangshi_rules::{Batch, Input, Org};
+use shuangshi_store::{
+    Actor, BatchStatus, Decision, FormContent, NewUser, ReviewReason, Role, Scope, Store,
+    SubmitRequest,
+};
+
+/// The password of every demo account (a demo is for clicking through, not for real data).
+pub const DEMO_PASSWORD: &str = "Demo-Shuangshi-2025";
+
+/// The demo accounts: (user name, role, organisation, what to try).
+const ACCOUNTS: &[(&str, Role, Option<&str>, &str)] = &[
+    (
+        "demo_admin",
+        Role::Admin,
+        None,
+        "批次设置、单位名录、账号、审核、审计",
+    ),
+    (
+        "demo_zcj",
+        Role::VocationalReviewer,
+        None,
+        "审核中职学校的报送",
+    ),
+    ("demo_gzw", Role::SasacViewer, None, "查阅国有企业相关人员"),
+    (
+        "demo_gsl",
+        Role::FederationViewer,
+        None,
+        "查阅民营企业相关人员",
+    ),
+    (
+        "demo_school",
+        Role::SchoolOfficer,
+        Some("重庆甲职业技术学院"),
+        "推荐表有错误待修改（草稿）",
+    ),
+    (
+        "demo_school_zz",
+        Role::SchoolOfficer,
+        Some("重庆丁工业学校"),
+        "已报送，待职成教处审核",
+    ),
+    (
+        "demo_school_ret",
+        Role::SchoolOfficer,
+        Some("重庆壬城市职业学院"),
+        "已被退回，查看原因后修改重报",
+    ),
+    (
+        "demo_school_ok",
+        Role::SchoolOfficer,
+        Some("重庆庚高等专科学校"),
+        "已受理",
+    ),
+    (
+        "demo_school_new",
+        Role::SchoolOfficer,
+        Some("重庆辛技师学院"),
+        "刚提出合作，等待企业确认",
+    ),
+    (
+        "demo_ent",
+        Role::EnterpriseOfficer,
+        Some("重庆乙智能制造有限公司"),
+        "确认推荐表中涉及本企业的人员",
+    ),
+    (
+        "demo_ent_p",
+        Role::EnterpriseOfficer,
+        Some("重庆癸商贸有限公司"),
+        "确认学校提出的合作",
+    ),
+];
+
+fn org(name: &str, category: &str, affiliation: &str, district: &str) -> Org {
+    Org {
+        name: name.into(),
+        category: category.into(),
+        affiliation: affiliation.into(),
+        credit_code: String::new(),
+        district: district.into(),
+    }
+}
+
+fn registry() -> Vec<Org> {
+    vec![
+        org("重庆甲职业技术学院", "国家双高", "市教委", "沙坪坝区"),
+        org("重庆壬城市职业学院", "市级双高", "市教委", "永川区"),
+        org("重庆庚高等专科学校", "其他高职", "市教委", "南岸区"),
+        org("重庆辛技师学院", "技工院校", "市人力社保局", "九龙坡区"),
+        org("重庆丁工业学校", "中职", "区县教委", "江津区"),
+        org("重庆乙智能制造有限公司", "国有企业", "市国资委", "两江新区"),
+        org("重庆戊机电集团有限公司", "国有企业", "区县国资委", "江津区"),
+        org("重庆丙软件有限公司", "民营企业", "市工商联", "渝北区"),
+        org("重庆己新材料研究院", "新型研发机构", "市科技局", "北碚区"),
+        org("重庆癸商贸有限公司", "其他企业", "市商务委", "渝中区"),
+    ]
+}
+
+const FORM_YI: &[u8] =
+    include_bytes!("../../../examples/forms/重庆甲职业技术学院-重庆乙智能制造有限公司.xlsx");
+const FORM_BING: &[u8] =
+    include_bytes!("../../../examples/forms/重庆甲职业技术学院-重庆丙软件有限公司.xlsx");
+const FORM_WU: &[u8] =
+    include_bytes!("../../../examples/forms/重庆丁工业学校-重庆戊机电集团有限公司.docx");
+
+/// A 1×1 PNG: the demo's "sealed scan".
+pub const TINY_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// The content of an example file, with the header line naming `school` and `enterprise`.
+fn content(
+    file: &str,
+    bytes: &[u8],
+    school: &str,
+    enterprise: &str,
+) -> anyhow::Result<FormContent> {
+    let (_, forms) =
+        shuangshi_sheet::load_forms(file, bytes, &shuangshi_sheet::guard::Limits::default())
+            .map_err(|e| anyhow!("{e}"))?;
+    let form = forms
+        .first()
+        .ok_or_else(|| anyhow!("示例文件「{file}」中没有推荐表"))?;
+    let mut c = FormContent::from_rules_form(form);
+    c.header_school = school.to_owned();
+    c.header_enterprise = enterprise.to_owned();
+    Ok(c)
+}
+
+fn e(err: shuangshi_store::StoreError) -> anyhow::Error {
+    anyhow!("{err}")
+}
+
+/// Seeds the demo (once) and prints the accounts.
+pub async fn seed(store: &Store) -> anyhow::Result<()> {
+    let sys = Actor::system();
+    let all = Scope::All;
+    if store
+        .get_user_by_username("demo_admin")
+        .await
+        .map_err(e)?
+        .is_none()
+    {
+        println!("正在生成演示数据……");
+        // The batch: 第十批's parameters, the deadline a month ahead, open.
+        let batch = match store.get_batch_by_number(10).await.map_err(e)? {
+            Some(b) => b,
+            None => {
+                let mut params = Batch::batch10();
+                let tz = params.deadline.timezone();
+                params.deadline = (Utc::now() + Duration::days(30)).with_timezone(&tz);
+                store.create_batch(&params, &sys).await.map_err(e)?
+            }
+        };
+        if batch.status != BatchStatus::Open {
+            store.open_batch(batch.id, &sys).await.map_err(e)?;
+        }
+        store.import_orgs(registry(), &sys).await.map_err(e)?;
+        let id_of = async |name: &str| -> anyhow::Result<i64> {
+            Ok(store
+                .find_org_by_name(&all, name)
+                .await
+                .map_err(e)?
+                .ok_or_else(|| anyhow!("演示单位「{name}」缺失"))?
+                .id)
+        };
+        for (username, role, org_name, _) in ACCOUNTS {
+            let org_id = match org_name {
+                Some(n) => Some(id_of(n).await?),
+                None => None,
+            };
+            store
+                .create_user(
+                    NewUser {
+                        username: (*username).to_owned(),
+                        display_name: format!("演示{}", role.label()),
+                        role: *role,
+                        org_id,
+                        password: DEMO_PASSWORD.to_owned(),
+                        must_change_password: false,
+                    },
+                    &sys,
+                )
+                .await
+                .map_err(e)?;
+        }
+        // A confirmed partnership with a form filled from `bytes`; returns the form id.
+        let partner = async |school: &str,
+                             enterprise: &str,
+                             file: &str,
+                             bytes: &[u8],
+                             confirm: bool|
+               -> anyhow::Result<Option<i64>> {
+            let (s, en) = (id_of(school).await?, id_of(enterprise).await?);
+            let p = store
+                .propose_partnership(&all, batch.id, s, en, &["33618".to_owned()], &sys)
+                .await
+                .map_err(e)?
+                .ok_or_else(|| anyhow!("无法建立合作关系"))?;
+            if !confirm {
+                return Ok(None);
+            }
+            let p = store
+                .respond_partnership(&all, p.id, true, &sys)
+                .await
+                .map_err(e)?
+                .ok_or_else(|| anyhow!("无法确认合作关系"))?;
+            let form_id = p.form_id.ok_or_else(|| anyhow!("确认后没有推荐表"))?;
+            let c = content(file, bytes, school, enterprise)?;
+            store
+                .replace_rows(&all, form_id, &c, None, &sys)
+                .await
+                .map_err(e)?;
+            Ok(Some(form_id))
+        };
+        // Confirms every row, seals, and submits the school's forms; returns the version id.
+        let submit = async |school: &str, forms: &[i64]| -> anyhow::Result<i64> {
+            let school_id = id_of(school).await?;
+            let mut checked = Vec::new();
+            let mut rules_forms = Vec::new();
+            for &f in forms {
+                let form = store
+                    .get_form(&all, f)
+                    .await
+                    .map_err(e)?
+                    .ok_or_else(|| anyhow!("推荐表缺失"))?;
+                let ids: Vec<i64> = form.rows.iter().map(|r| r.id).collect();
+                let form = store
+                    .confirm_rows(&all, f, &ids, Some(form.version), &sys)
+                    .await
+                    .map_err(e)?
+                    .ok_or_else(|| anyhow!("推荐表缺失"))?;
+                store
+                    .put_scan(&all, f, "image/png", TINY_PNG.to_vec(), &sys)
+                    .await
+                    .map_err(e)?;
+                checked.push((f, form.version));
+                rules_forms.push(form.to_rules_form());
+            }
+            let registry = store.registry().await.map_err(e)?;
+            let report = shuangshi_rules::check(Input {
+                batch: &batch.params,
+                forms: &rules_forms,
+                registry: Some(&registry),
+                history: &[],
+            });
+            let req = SubmitRequest {
+                batch_id: batch.id,
+                school_id,
+                report: serde_json::to_value(&report)?,
+                checked,
+            };
+            let v = store
+                .submit(&all, &req, Utc::now(), &sys)
+                .await
+                .map_err(e)?
+                .ok_or_else(|| anyhow!("无法报送"))?;
+            Ok(v.id)
+        };
+        // 草稿: two forms, one with errors.
+        partner(
+            "重庆甲职业技术学院",
+            "重庆乙智能制造有限公司",
+            "乙.xlsx",
+            FORM_YI,
+            true,
+        )
+        .await?;
+        partner(
+            "重庆甲职业技术学院",
+            "重庆丙软件有限公司",
+            "丙.xlsx",
+            FORM_BING,
+            true,
+        )
+        .await?;
+        // 已报送 (中职: 职成教处 reviews it).
+        if let Some(f) = partner(
+            "重庆丁工业学校",
+            "重庆戊机电集团有限公司",
+            "戊.docx",
+            FORM_WU,
+            true,
+        )
+        .await?
+        {
+            submit("重庆丁工业学校", &[f]).await?;
+        }
+        // 已退回, with reasons.
+        if let Some(f) = partner(
+            "重庆壬城市职业学院",
+            "重庆丙软件有限公司",
+            "丙.xlsx",
+            FORM_BING,
+            true,
+        )
+        .await?
+        {
+            let v = submit("重庆壬城市职业学院", &[f]).await?;
+            let reasons = [ReviewReason {
+                rule: "S03".to_owned(),
+                message: "派出和接收人数少于本校类别的下限，请补充人员".to_owned(),
+            }];
+            store
+                .review(
+                    &all,
+                    v,
+                    Decision::Returned,
+                    &reasons,
+                    "请补充后重新报送。",
+                    &sys,
+                )
+                .await
+                .map_err(e)?;
+        }
+        // 已受理.
+        if let Some(f) = partner(
+            "重庆庚高等专科学校",
+            "重庆己新材料研究院",
+            "丙.xlsx",
+            FORM_BING,
+            true,
+        )
+        .await?
+        {
+            let v = submit("重庆庚高等专科学校", &[f]).await?;
+            store
+                .review(&all, v, Decision::Accepted, &[], "", &sys)
+                .await
+                .map_err(e)?;
+        }
+        // 待企业确认.
+        partner("重庆辛技师学院", "重庆癸商贸有限公司", "", &[], false).await?;
+        println!("演示数据已生成。");
+    }
+    println!("演示账号（密码均为 {DEMO_PASSWORD}；若已修改，请用修改后的密码）：");
+    for (username, role, org_name, what) in ACCOUNTS {
+        println!(
+            "  {username:<16} {}{}：{what}",
+            role.label(),
+            org_name.map(|o| format!("（{o}）")).unwrap_or_default()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+/* 双千双师交流计划管理系统: the little script every page loads (after Bootstrap and htmx).
+   No inline script anywhere: pages declare behaviour with data- attributes, read here.
+   - form[data-confirm]: ask in the confirmation dialog before submitting (title and button from
+     data-confirm-title / data-confirm-ok); [hx-confirm] elements get the same dialog.
+   - form[data-autosubmit]: submit when one of its selects changes; its [data-autosubmit-button]
+     is hidden (it stays for use without JavaScript).
+   - [data-action="back"]: go back in history (the link's href is the fallback).
+   - htmx requests carry the page's CSRF token (meta csrf-token) in X-CSRF-Token; failed htmx
+     requests show a message in the flash area. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  /* ---------- confirmation dialog ---------- */
+
+  function confirmDialog(message, title, okLabel, onConfirm) {
+    var el = document.getElementById("confirm-modal");
+    if (!el || !window.bootstrap) {
+      if (window.confirm(message)) { onConfirm(); }
+      return;
+    }
+    el.querySelector("[data-confirm-title]").textContent = title || "请确认";
+    el.querySelector("[data-confirm-message]").textContent = message;
+    var ok = el.querySelector("[data-confirm-ok]");
+    ok.textContent = okLabel || "确定";
+    var modal = window.bootstrap.Modal.getOrCreateInstance(el);
+    var confirmed = false;
+    function onOk() { confirmed = true; modal.hide(); }
+    function onHidden() {
+      ok.removeEventListener("click", onOk);
+      el.removeEventListener("hidden.bs.modal", onHidden);
+      if (confirmed) { onConfirm(); }
+    }
+    ok.addEventListener("click", onOk);
+    el.addEventListener("hidden.bs.modal", onHidden);
+    el.addEventListener("shown.bs.modal", function () { ok.focus(); }, { once: true });
+    modal.show();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) { return; }
+    if (form.dataset.confirmed === "1") { delete form.dataset.confirmed; return; }
+    event.preventDefault();
+    var submitter = event.submitter || null;
+    confirmDialog(form.dataset.confirm, form.dataset.confirmTitle, form.dataset.confirmOk, function () {
+      form.dataset.confirmed = "1";
+      if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+    });
+  });
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || !elt.hasAttribute("hx-confirm")) { return; }
+    event.preventDefault();
+    confirmDialog(event.detail.question, elt.getAttribute("data-confirm-title"),
+      elt.getAttribute("data-confirm-ok"), function () { event.detail.issueRequest(true); });
+  });
+
+  /* ---------- auto-submitting selects, back links ---------- */
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLSelectElement && target.form && target.form.hasAttribute("data-autosubmit")) {
+      if (target.form.requestSubmit) { target.form.requestSubmit(); } else { target.form.submit(); }
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = event.target instanceof Element ? event.target.closest('[data-action="back"]') : null;
+    if (link && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
+  function init() {
+    document.querySelectorAll("[data-autosubmit-button]").forEach(function (b) { b.hidden = true; });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+
+  /* ---------- htmx: CSRF header, errors ---------- */
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = csrfToken();
+    if (token) { event.detail.headers["X-CSRF-Token"] = token; }
+  });
+
+  var messages = {
+    401: "登录已过期，请重新登录",
+    403: "您没有权限执行此操作，或页面已过期，请刷新后重试",
+    404: "要操作的内容不存在，或您无权查看",
+    409: "当前状态不允许此操作，请刷新页面查看最新状态",
+    413: "上传的内容过大（单次上限 25 MB）",
+    503: "系统繁忙或处理超时，请稍后重试"
+  };
+
+  function flash(message) {
+    var area = document.getElementById("flash");
+    if (!area) { window.alert(message); return; }
+    var div = document.createElement("div");
+    div.className = "alert alert-danger alert-dismissible fade show";
+    div.setAttribute("role", "alert");
+    var icon = document.createElement("i");
+    icon.className = "bi bi-x-circle-fill";
+    icon.setAttribute("aria-hidden", "true");
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("data-bs-dismiss", "alert");
+    close.setAttribute("aria-label", "关闭");
+    div.append(icon, " " + message, close);
+    area.prepend(div);
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    flash(messages[status] || "操作未能完成（" + status + "），请稍后重试");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    flash("无法连接服务器，请检查网络后重试");
+  });
+})();

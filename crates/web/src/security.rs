@@ -1,0 +1,254 @@
+//! The middleware stack every route sits behind, and the small security helpers pages need.
+//!
+//! From the outside in: request id (`x-request-id`, made when absent, echoed on the answer) →
+//! trace span → security headers (CSP, nosniff, Referrer-Policy, X-Frame-Options, `no-store` for
+//! anything that sets no cache policy of its own) → gzip → [`crate::error::render_errors`] →
+//! timeout → body limit → [`CsrfLayer`] → the routes.
+//!
+//! CSRF: tower-http's `CsrfLayer` rejects a state-changing request whose `Sec-Fetch-Site` (or, for
+//! older browsers, `Origin`) shows it came from another site, on every route. Requests with neither
+//! header (curl, the CLI) pass, so the JSON API must authenticate by bearer token, never by the
+//! session cookie alone. Pages also carry a per-session token ([`Frame::csrf_token`], in every POST
+//! form and in the `X-CSRF-Token` header of htmx requests) for handlers to compare with
+//! [`csrf_token_matches`].
+//!
+//! [`Frame::csrf_token`]: crate::ui::Frame::csrf_token
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, ETAG, REFERRER_POLICY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::state::{AppState, WebConfig};
+
+/// Largest request body by default: 25 MiB (a form workbook or a sealed scan).
+pub const DEFAULT_BODY_LIMIT: usize = 25 * 1024 * 1024;
+
+/// Longest a request may take by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The Content-Security-Policy of every answer: only our own scripts, styles, fonts and images (and
+/// `data:` images); no inline script or style; no framing.
+pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+     script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; \
+     object-src 'none'";
+
+/// The request id header.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The header htmx requests carry the CSRF token in (set by `app.js`).
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The form field POST forms carry the CSRF token in.
+pub const CSRF_FIELD: &str = "_csrf";
+
+/// The CSRF layer of [`apply`]: same-origin (or header-less) requests only, plus `trusted`
+/// origins. An origin that is not of the form `https://host[:port]` is logged and left out (so
+/// requests from it are refused, never wrongly allowed).
+pub fn csrf_layer(trusted: &[String]) -> CsrfLayer {
+    let mut layer = CsrfLayer::new();
+    for origin in trusted {
+        match layer.clone().add_trusted_origin(origin) {
+            Ok(l) => layer = l,
+            Err(e) => tracing::error!(%origin, error = %e, "trusted origin ignored"),
+        }
+    }
+    layer
+}
+
+/// Puts `router` behind the whole middleware stack (see the module docs).
+pub fn apply(router: Router<AppState>, config: &WebConfig) -> Router<AppState> {
+    let request_id = HeaderName::from_static(REQUEST_ID);
+    let compression = CompressionLayer::new()
+        .gzip(true)
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("font/")));
+    router
+        // Upload size is governed by the layer below, not by axum's 2 MB extractor default.
+        .layer(DefaultBodyLimit::disable())
+        .layer(csrf_layer(&config.trusted_origins))
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ))
+        .layer(middleware::from_fn(crate::error::render_errors))
+        .layer(compression)
+        .layer(middleware::from_fn(mark_encoded_etag))
+        .layer(SetResponseHeaderLayer::overriding(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                // The path only: query strings may carry names people searched for.
+                tracing::info_span!(
+                    "http",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Middleware: a compressed answer is another representation of the resource, so its strong ETag
+/// must differ from the uncompressed one's: `"<hash>"` becomes `"<hash>-gzip"`. (The asset handler
+/// reads the suffix back off when comparing `If-None-Match`.)
+async fn mark_encoded_etag(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let encoding = response
+        .headers()
+        .get(CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let etag = response
+        .headers()
+        .get(ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let (Some(encoding), Some(etag)) = (encoding, etag)
+        && !etag.starts_with("W/")
+        && let Some(inner) = etag.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
+        && let Ok(value) = HeaderValue::from_str(&format!("\"{inner}-{encoding}\""))
+    {
+        response.headers_mut().insert(ETAG, value);
+    }
+    response
+}
+
+/// A fresh CSRF token for a session: 32 random bytes (from the operating system), hex.
+pub fn new_csrf_token() -> String {
+    let a = uuid::Uuid::new_v4();
+    let b = uuid::Uuid::new_v4();
+    format!("{}{}", a.simple(), b.simple())
+}
+
+/// Compares a submitted CSRF token with the session's in constant time.
+pub fn csrf_token_matches(expected: &str, given: &str) -> bool {
+    let (a, b) = (expected.as_bytes(), given.as_bytes());
+    if a.is_empty() || a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The password rule shown on the change-password page and enforced on every new password.
+pub const PASSWORD_RULE: &str = "至少 12 个字符，且包含大写字母、小写字母、数字、符号中的至少 3 类";
+
+/// Why a new password is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("新密码至少需要 12 个字符")]
+    TooShort,
+    #[error("新密码需包含大写字母、小写字母、数字、符号中的至少 3 类")]
+    TooFewClasses,
+    #[error("两次输入的新密码不一致")]
+    Mismatch,
+    #[error("新密码不能与原密码相同")]
+    Unchanged,
+}
+
+/// Checks a new password against [`PASSWORD_RULE`] (12 characters, 3 of 4 classes), its repetition
+/// and the old one.
+pub fn check_new_password(old: &str, new: &str, repeat: &str) -> Result<(), PasswordError> {
+    if new.chars().count() < 12 {
+        return Err(PasswordError::TooShort);
+    }
+    let classes = [
+        new.chars().any(|c| c.is_ascii_uppercase()),
+        new.chars().any(|c| c.is_ascii_lowercase()),
+        new.chars().any(|c| c.is_ascii_digit()),
+        new.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ];
+    if classes.iter().filter(|&&c| c).count() < 3 {
+        return Err(PasswordError::TooFewClasses);
+    }
+    if new != repeat {
+        return Err(PasswordError::Mismatch);
+    }
+    if new == old {
+        return Err(PasswordError::Unchanged);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        let t = new_csrf_token();
+        assert_eq!(t.len(), 64);
+        assert_ne!(t, new_csrf_token());
+        assert!(csrf_token_matches(&t, &t.clone()));
+        assert!(!csrf_token_matches(&t, &t[..63]));
+        assert!(!csrf_token_matches("", ""));
+    }
+
+    #[test]
+    fn passwords() {
+        assert_eq!(
+            check_new_password("o", "Short1!", "Short1!"),
+            Err(PasswordError::TooShort)
+        );
+        assert_eq!(
+            check_new_password("o", "alllowercase1", "alllowercase1"),
+            Err(PasswordError::TooFewClasses)
+        );
+        assert_eq!(
+            check_new_password("o", "Lower-and-UPPER", "Lower-and-UPPEr"),
+            Err(PasswordError::Mismatch)
+        );
+        assert_eq!(
+            check_new_password("Abcdefgh1234", "Abcdefgh1234", "Abcdefgh1234"),
+            Err(PasswordError::Unchanged)
+        );
+        assert_eq!(
+            check_new_password("o", "Abcdefgh1234", "Abcdefgh1234"),
+            Ok(())
+        );
+        assert_eq!(
+            check_new_password("o", "重庆市教委abc12345", "重庆市教委abc12345"),
+            Ok(())
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! The web crate's one integration-test binary: the real router with its whole middleware stack on
+//! a fresh database (SQLite, or PostgreSQL with `TEST_DATABASE_URL`), called in process.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod admin;
+mod api;
+mod auth;
+mod policy;
+mod review;
+mod school;
+mod shell;
