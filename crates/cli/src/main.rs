@@ -1,10 +1,13 @@
-//! `shuangshi` — the command line of the 双千双师交流计划管理系统: check forms against the notice, write the
-//! official template, print the rule catalogue, and measure the checker's speed.
+//! `shuangshi` — the command line of the 双千双师交流计划管理系统: run the web service, check forms
+//! against the notice, write the official template, print the rule catalogue, make API tokens,
+//! verify the audit log, and measure the checker's speed.
 
 mod alloc;
 mod bench;
 mod check;
+mod demo;
 mod render;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +43,33 @@ enum RulesFormat {
 
 #[derive(Subcommand)]
 enum Command {
+    /// 启动网页服务（默认使用数据目录中的 SQLite 文件；首次启动时创建管理员账号 admin 并打印一次性密码）
+    Serve {
+        /// 监听地址
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        #[command(flatten)]
+        db: serve::DbArgs,
+        /// 生成演示数据（开放中的第十批、各类学校与企业、每个角色一个账号、各种状态的推荐表），并打印演示账号
+        #[arg(long)]
+        demo: bool,
+        /// 会话 Cookie 加 Secure 标记（经 HTTPS 访问时使用）
+        #[arg(long)]
+        secure_cookies: bool,
+        /// 反向代理改写 Host 时，允许提交表单的来源（如 https://shuangshi.example.gov.cn），可重复
+        #[arg(long, value_name = "ORIGIN")]
+        trusted_origin: Vec<String>,
+    },
+    /// API 令牌
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// 审计日志
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// 核验推荐表（.xlsx/.xls/.docx，或包含它们的文件夹）。退出码：0 无错误，1 有错误，2 有文件无法读取
     Check {
         /// 单位名录（CSV 或 xlsx：单位名称,单位类别,隶属关系,统一社会信用代码,所在区县）
@@ -89,6 +119,30 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// 为账号生成 API 令牌；令牌只打印一次，在最后一行
+    Create {
+        /// 用户名
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// 令牌名称（说明用途）
+        #[arg(long, default_value = "命令行生成")]
+        name: String,
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// 校验审计日志的哈希链。退出码：0 完整，1 有记录被改动或删除（并指出第一条）
+    Verify {
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -120,6 +174,25 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { people, runs, keep } => bench::run(people, runs.max(1), keep),
+        Command::Serve {
+            addr,
+            db,
+            demo,
+            secure_cookies,
+            trusted_origin,
+        } => serve::serve(serve::ServeOptions {
+            addr,
+            db,
+            demo,
+            secure_cookies,
+            trusted_origins: trusted_origin,
+        }),
+        Command::Token {
+            command: TokenCommand::Create { user, name, db },
+        } => serve::token_create(&db, &user, &name),
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => serve::audit_verify(&db),
     };
     match result {
         Ok(code) => code,

@@ -648,3 +648,163 @@ fn another_batch_is_only_a_toml_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// `serve`, `token create` and `audit verify` on an SQLite data directory.
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `GET path` over plain HTTP/1.1; the status line and the body.
+fn http_get(port: u16, path: &str) -> Option<(String, String)> {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let status = answer.lines().next()?.to_owned();
+    let body = answer.split("\r\n\r\n").nth(1)?.to_owned();
+    Some((status, body))
+}
+
+/// Starts `serve` and waits until it answers; returns the child (the caller kills and waits for
+/// it) and what it printed.
+#[allow(clippy::zombie_processes)]
+fn start_serve(data: &Path, port: u16, demo: bool) -> (std::process::Child, String) {
+    let mut args = vec![
+        "serve".to_owned(),
+        "--addr".to_owned(),
+        format!("127.0.0.1:{port}"),
+        "--data-dir".to_owned(),
+        data.display().to_string(),
+    ];
+    if demo {
+        args.push("--demo".to_owned());
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shuangshi"))
+        .args(&args)
+        .env_remove("SHUANGSHI_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let mut all = Vec::new();
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+            let _ = tx.send(String::from_utf8_lossy(&all).to_string());
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut printed = String::new();
+    while std::time::Instant::now() < deadline {
+        while let Ok(s) = rx.try_recv() {
+            printed = s;
+        }
+        if printed.contains("已启动") {
+            return (child, printed);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("serve exited with {status}: {printed}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("serve did not start within 2 minutes: {printed}");
+}
+
+#[test]
+fn serve_starts_answers_healthz_and_makes_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let (mut child, printed) = start_serve(&data, port, true);
+    let result = std::panic::catch_unwind(|| {
+        assert!(
+            printed.contains("已创建市教委管理员账号 admin，一次性密码："),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("demo_school") && printed.contains("demo_gzw"),
+            "{printed}"
+        );
+        assert!(data.join("shuangshi.db").exists());
+        let (status, body) = http_get(port, "/healthz").unwrap();
+        assert!(status.contains("200"), "{status}");
+        assert_eq!(body.trim(), "ok");
+        let (status, body) = http_get(port, "/api/openapi.json").unwrap();
+        assert!(
+            status.contains("200") && body.contains("/api/v1/check"),
+            "{status}"
+        );
+        let (status, _) = http_get(port, "/").unwrap();
+        assert!(status.contains("303"), "{status}");
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+
+    // A second start with --demo seeds nothing twice and creates no second admin.
+    let port = free_port();
+    let (mut child, printed) = start_serve(&data, port, true);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        !printed.contains("一次性密码") && !printed.contains("正在生成演示数据"),
+        "{printed}"
+    );
+    assert!(printed.contains("demo_admin"));
+
+    let data_arg = data.display().to_string();
+    let out = shuangshi(&[
+        "token",
+        "create",
+        "--user",
+        "demo_school",
+        "--data-dir",
+        &data_arg,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    let last = text.trim_end().lines().last().unwrap();
+    assert!(last.starts_with("ss_") && last.len() == 67, "{text}");
+    let out = shuangshi(&[
+        "token",
+        "create",
+        "--user",
+        "nobody",
+        "--data-dir",
+        &data_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("没有用户名为「nobody」的账号"));
+
+    let out = shuangshi(&["audit", "verify", "--data-dir", &data_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("审计日志校验通过"));
+}
