@@ -136,9 +136,10 @@ pub struct FormRecord {
     pub rows: Vec<RowRecord>,
 }
 
-/// The sheet row of the first person row in [`FormRecord::to_rules_form`] (the official
-/// template's title, header line and column header take rows 1–3).
-pub const FIRST_ROW: u32 = 4;
+/// The sheet row of the first person row in [`FormRecord::to_rules_form`]: the official
+/// template's title, header line and two-row column header take rows 1–4, so a finding's cell (J5)
+/// is the cell of the same person in the downloaded form (`shuangshi_sheet::write::FIRST_DATA_ROW`).
+pub const FIRST_ROW: u32 = 5;
 
 impl FormRecord {
     /// The form as the rule engine reads it, laid out like the official template (with the

@@ -1128,7 +1128,7 @@ async fn replace_rows_is_all_or_nothing_and_idempotent() {
         .unwrap();
     assert_eq!(rules.rows.len(), 2);
     assert_eq!(rules.rows[0].get(Column::Name).raw, "李四");
-    assert_eq!(rules.rows[0].row, 4);
+    assert_eq!(rules.rows[0].row, 5, "numbered like the downloaded form");
     assert_eq!(rules.footer.as_ref().unwrap().filler, "王老师");
     assert_eq!(rules.school_key(), "甲校");
     // Row edits: add, update (clears confirmation), delete (positions close up).
