@@ -321,6 +321,7 @@ fn import_page() -> Showcase {
         errors: 2,
         warnings: 1,
         infos: 0,
+        errors_allowed: false,
         groups: vec![
             RowFindings {
                 row: Some(5),

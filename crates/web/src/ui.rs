@@ -648,6 +648,9 @@ pub struct ImportPreview {
     pub token: String,
     /// The annotated copy of the file (下载标注文件).
     pub annotated_href: String,
+    /// Whether rows with errors may be stored anyway (a recommendation form: the errors then stand
+    /// on their cells and block the submission until corrected). The registry is all-or-nothing.
+    pub errors_allowed: bool,
 }
 
 impl ImportPreview {
@@ -689,11 +692,13 @@ impl ImportPreview {
             commit_action: String::new(),
             token: String::new(),
             annotated_href: String::new(),
+            errors_allowed: false,
         }
     }
 
+    /// Whether 确认导入 is offered: a file with people, and no error unless errors are allowed.
     pub fn can_commit(&self) -> bool {
-        self.errors == 0
+        self.errors == 0 || (self.errors_allowed && self.people > 0)
     }
 }
 
@@ -878,6 +883,15 @@ mod tests {
         );
         assert_eq!((p.errors, p.warnings), (2, 2));
         assert!(!p.can_commit());
+        let p = ImportPreview {
+            errors_allowed: true,
+            people: 2,
+            ..p
+        };
+        assert!(
+            p.can_commit(),
+            "a form may be imported with errors to correct them online"
+        );
         assert_eq!(cell_class(&p.groups[1].findings), "cell-error");
         assert_eq!(cell_class(&p.groups[2].findings), "cell-warning");
         assert_eq!(cell_class(&[]), "");

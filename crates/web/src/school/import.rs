@@ -344,6 +344,7 @@ pub async fn preview(
                 let mut preview = ImportPreview::from_report(&checked.file_name, &own_report);
                 preview.people = checked.people;
                 preview.errors = checked.blocking;
+                preview.errors_allowed = true;
                 preview.commit_action = format!("/forms/{id}/import/commit");
                 preview.token = token.clone();
                 preview.annotated_href = format!("/forms/{id}/import/{token}/annotated.xlsx");
@@ -440,36 +441,31 @@ pub async fn commit(
         .await;
         return Ok(back(&to));
     };
-    if p.blocking > 0 {
-        push_flash(
-            &session,
-            Flash::error(format!(
-                "「{}」有 {} 处错误，不能导入；请修改文件后重新预检",
-                p.file_name, p.blocking
-            )),
-        )
-        .await;
-        return Ok(back(&to));
-    }
     match state
         .store
         .replace_rows(&ctx.scope, id, &p.content, Some(p.version), &user.actor())
         .await
     {
         Ok(Some(out)) if out.changed => {
-            push_flash(
-                &session,
-                Flash::success(format!(
-                    "已导入「{}」：共 {} 人（未变 {}、新增 {}、删除 {}），推荐表为第 {} 版",
-                    p.file_name,
-                    out.form.rows.len(),
-                    out.kept,
-                    out.added,
-                    out.removed,
-                    out.form.version
-                )),
-            )
-            .await;
+            let mut message = format!(
+                "已导入「{}」：共 {} 人（未变 {}、新增 {}、删除 {}），推荐表为第 {} 版",
+                p.file_name,
+                out.form.rows.len(),
+                out.kept,
+                out.added,
+                out.removed,
+                out.form.version
+            );
+            let flash = if p.blocking > 0 {
+                message.push_str(&format!(
+                    "；其中 {} 处错误已标在单元格上，请逐格改正，改正前不能报送",
+                    p.blocking
+                ));
+                Flash::warning(message)
+            } else {
+                Flash::success(message)
+            };
+            push_flash(&session, flash).await;
             Ok(back(&to))
         }
         Ok(Some(out)) => {

@@ -285,7 +285,7 @@ async fn journey_from_partnership_to_acceptance() {
     assert!(r.body.contains("本校推荐情况") && r.body.contains("中职"));
     assert!(r.body.contains("剩余 29 天") || r.body.contains("剩余 30 天"));
 
-    // A file with a bad mobile: the dry run shows F04 on its cell, nothing is stored.
+    // A file with a bad mobile: the dry run shows F04 on its cell, nothing is stored yet.
     let bad = xlsx(
         &p,
         &[teacher(&p, "1380013800"), engineer(&p, "13900139000")],
@@ -302,7 +302,11 @@ async fn journey_from_partnership_to_acceptance() {
         "{}",
         r.body
     );
-    assert!(!r.body.contains("确认导入"), "no commit with errors");
+    assert!(
+        r.body.contains("确认导入") && r.body.contains("1 处错误会标在推荐表的单元格上"),
+        "a form may be imported with errors, to correct them on the cells: {}",
+        r.body
+    );
     assert!(r.body.contains("下载标注文件"));
     let f = form(&app, fid).await;
     assert_eq!((f.version, f.rows.len()), (1, 0));
@@ -1080,4 +1084,13 @@ async fn the_api_replaces_rows_confirms_seals_and_submits() {
     for schema in ["ApiForm", "ReplaceResult", "ApiScan", "ApiDiff", "FormDiff"] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
+}
+
+#[test]
+fn stored_rows_are_numbered_like_the_downloaded_form() {
+    // A finding on a stored row names the cell (J5) the clerk finds in the downloaded xlsx.
+    assert_eq!(
+        shuangshi_store::forms::FIRST_ROW,
+        shuangshi_sheet::write::FIRST_DATA_ROW
+    );
 }
