@@ -29,7 +29,15 @@
     ok.textContent = okLabel || "确定";
     var modal = window.bootstrap.Modal.getOrCreateInstance(el);
     var confirmed = false;
-    function onOk() { confirmed = true; modal.hide(); }
+    var shown = false;
+    /* A click during the opening animation would be dropped by Bootstrap (hide() is ignored
+       while transitioning): remember it and close once the dialog is fully shown. */
+    function onOk() { confirmed = true; if (shown) { modal.hide(); } }
+    function onShown() {
+      shown = true;
+      ok.focus();
+      if (confirmed) { modal.hide(); }
+    }
     function onHidden() {
       ok.removeEventListener("click", onOk);
       el.removeEventListener("hidden.bs.modal", onHidden);
@@ -37,7 +45,7 @@
     }
     ok.addEventListener("click", onOk);
     el.addEventListener("hidden.bs.modal", onHidden);
-    el.addEventListener("shown.bs.modal", function () { ok.focus(); }, { once: true });
+    el.addEventListener("shown.bs.modal", onShown, { once: true });
     modal.show();
   }
 
