@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+mod webdriver;
 
 mod admin;
 mod api;
 mod auth;
+mod browser;
 mod policy;
 mod review;
 mod school;
