@@ -47,6 +47,17 @@ pub fn check(input: Input<'_>) -> Report {
     Report::new(&input.batch.name, summaries, out)
 }
 
+/// Each row's direction as the rules decide it (the 派出类别 column, else the header's names, else
+/// the post), form by form in input order: for lists and totals that must count people the way
+/// the findings do.
+pub fn directions(input: Input<'_>) -> Vec<Vec<Option<Direction>>> {
+    let ctx = Ctx::new(input);
+    ctx.forms
+        .iter()
+        .map(|f| f.rows.iter().map(|r| r.direction).collect())
+        .collect()
+}
+
 /// Everything the rules read, computed once.
 pub(crate) struct Ctx<'a> {
     pub batch: &'a Batch,

@@ -2,8 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use shuangshi_rules::{
-    Batch, Cell, Column, Footer, Form, Input, Org, PastPerson, PersonRow, Registry, Report,
-    Severity, check,
+    Batch, Cell, Column, Direction, Footer, Form, Input, Org, PastPerson, PersonRow, Registry,
+    Report, Severity, check, directions,
 };
 
 const SCHOOL: &str = "重庆甲职业技术学院";
@@ -631,4 +631,32 @@ fn docs_rules_md_is_generated_from_the_rules() {
         committed == fresh,
         "docs/rules.md is stale: run `UPDATE_DOCS=1 cargo test -p shuangshi-rules --test rules docs_rules_md` (or `shuangshi rules --format markdown > docs/rules.md`)"
     );
+}
+
+#[test]
+fn directions_are_the_ones_the_totals_count() {
+    let mut f = valid();
+    // The declared 派出类别 decides, and the totals follow it.
+    set(&mut f, 1, Column::Direction, "企业派出");
+    let forms = [f];
+    let batch = Batch::batch10();
+    let reg = registry("其他高职");
+    let input = Input {
+        batch: &batch,
+        forms: &forms,
+        registry: Some(&reg),
+        history: &[],
+    };
+    let d = directions(input);
+    assert_eq!(
+        d,
+        vec![vec![
+            Some(Direction::School),
+            Some(Direction::Enterprise),
+            Some(Direction::Enterprise),
+            Some(Direction::Enterprise),
+        ]]
+    );
+    let report = check(input);
+    assert_eq!((report.forms[0].sent, report.forms[0].received), (1, 3));
 }
