@@ -561,6 +561,90 @@ impl Store {
         Ok(out)
     }
 
+    /// Every form (with rows) in scope in a batch, loaded in a few queries (partnerships, forms,
+    /// rows and organisations, each in chunks): the input of the consolidated list and of the
+    /// batch-wide checks (D01–D03, P01–P02). By school, then enterprise.
+    pub async fn batch_forms(
+        &self,
+        scope: &Scope,
+        batch_id: i64,
+    ) -> Result<Vec<FormRecord>, StoreError> {
+        const CHUNK: usize = 500;
+        let ps: HashMap<i64, partnerships::Model> = partnerships::Entity::find()
+            .filter(scope.partnership_filter())
+            .filter(partnerships::Column::BatchId.eq(batch_id))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let orgs = org_map(
+            self.conn(),
+            ps.values().flat_map(|p| [p.school_id, p.enterprise_id]),
+        )
+        .await?;
+        let ids: Vec<i64> = ps.keys().copied().collect();
+        let mut fs = Vec::new();
+        for chunk in ids.chunks(CHUNK) {
+            fs.extend(
+                forms::Entity::find()
+                    .filter(forms::Column::PartnershipId.is_in(chunk.iter().copied()))
+                    .filter(scope.form_filter())
+                    .all(self.conn())
+                    .await?,
+            );
+        }
+        let form_ids: Vec<i64> = fs.iter().map(|f| f.id).collect();
+        let mut rows: HashMap<i64, Vec<RowRecord>> = HashMap::new();
+        for chunk in form_ids.chunks(CHUNK) {
+            let ms = form_rows::Entity::find()
+                .filter(form_rows::Column::FormId.is_in(chunk.iter().copied()))
+                .order_by_asc(form_rows::Column::FormId)
+                .order_by_asc(form_rows::Column::Position)
+                .order_by_asc(form_rows::Column::Id)
+                .all(self.conn())
+                .await?;
+            for m in ms {
+                let form_id = m.form_id;
+                rows.entry(form_id).or_default().push(row_from(m)?);
+            }
+        }
+        let mut out = Vec::with_capacity(fs.len());
+        for f in fs {
+            let Some(p) = ps.get(&f.partnership_id) else {
+                continue;
+            };
+            let school = orgs.get(&p.school_id);
+            let enterprise = orgs.get(&p.enterprise_id);
+            out.push(FormRecord {
+                id: f.id,
+                partnership_id: f.partnership_id,
+                batch_id: p.batch_id,
+                school_id: p.school_id,
+                school_name: school.map(|o| o.name.clone()).unwrap_or_default(),
+                enterprise_id: p.enterprise_id,
+                enterprise_name: enterprise.map(|o| o.name.clone()).unwrap_or_default(),
+                enterprise_category: enterprise.map(|o| o.category.clone()).unwrap_or_default(),
+                version: f.version,
+                header_school: f.header_school,
+                header_enterprise: f.header_enterprise,
+                filler: f.filler,
+                phone: f.phone,
+                content_hash: f.content_hash,
+                updated_at: f.updated_at,
+                rows: rows.remove(&f.id).unwrap_or_default(),
+            });
+        }
+        out.sort_by(|a, b| {
+            (a.school_name.as_str(), a.enterprise_name.as_str(), a.id).cmp(&(
+                b.school_name.as_str(),
+                b.enterprise_name.as_str(),
+                b.id,
+            ))
+        });
+        Ok(out)
+    }
+
     /// All forms (with rows) of a school in a batch, if in scope: the input of the school-level
     /// checks.
     pub async fn school_forms(

@@ -1599,3 +1599,62 @@ async fn concurrent_row_edits_are_serialised() {
     assert_eq!(positions, (0..20).collect::<Vec<_>>());
     assert!(db.verify_audit().await.unwrap().is_ok());
 }
+
+#[tokio::test]
+async fn batch_forms_loads_every_form_in_scope_with_its_rows() {
+    let db = TestDb::new().await;
+    let f = fixture(&db).await;
+    let (form_a, form_b) = (f.pa.form_id.unwrap(), f.pb.form_id.unwrap());
+    db.replace_rows(
+        &Scope::All,
+        form_a,
+        &content(&["张三", "李四"]),
+        None,
+        &admin(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    db.replace_rows(&Scope::All, form_b, &content(&["王五"]), None, &admin())
+        .await
+        .unwrap()
+        .unwrap();
+    let all = db.batch_forms(&Scope::All, f.batch.id).await.unwrap();
+    assert_eq!(all.len(), 2);
+    for form in &all {
+        // The bulk load gives what the one-form load gives.
+        let one = db.get_form(&Scope::All, form.id).await.unwrap().unwrap();
+        assert_eq!(form, &one);
+    }
+    let names: Vec<&str> = all
+        .iter()
+        .flat_map(|x| {
+            x.rows
+                .iter()
+                .map(|r| r.cells[Column::Name as usize].as_str())
+        })
+        .collect();
+    assert_eq!(names.len(), 3);
+    // A school sees its own; 职成教处 only the 中职 school's; the enterprise both of its forms.
+    let a = db
+        .batch_forms(&Scope::School(f.a.id), f.batch.id)
+        .await
+        .unwrap();
+    assert_eq!(a.iter().map(|x| x.id).collect::<Vec<_>>(), [form_a]);
+    let v = db
+        .batch_forms(&Scope::VocationalSchools, f.batch.id)
+        .await
+        .unwrap();
+    assert_eq!(v.iter().map(|x| x.id).collect::<Vec<_>>(), [form_b]);
+    let e = db
+        .batch_forms(&Scope::Enterprise(f.e.id), f.batch.id)
+        .await
+        .unwrap();
+    assert_eq!(e.len(), 2);
+    assert!(
+        db.batch_forms(&Scope::None, f.batch.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
