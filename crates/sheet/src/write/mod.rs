@@ -1,15 +1,17 @@
-//! Writing workbooks: the official form (blank or filled, [`template`]) and annotated copies of
-//! checked files ([`annotate`]), with rust_xlsxwriter.
+//! Writing workbooks: the official form (blank or filled, [`template`]), annotated copies of
+//! checked files ([`annotate`]) and exported lists ([`table`]), with rust_xlsxwriter.
 //!
 //! Every value a user typed is written with `write_string`, so a text starting with `=`, `+`, `-` or
 //! `@` stays text and never becomes a formula.
 
 pub mod annotate;
 pub mod docx;
+pub mod table;
 pub mod template;
 
 pub use annotate::{SUMMARY_SHEET, WORD_SHEET, annotate_xlsx};
 pub use docx::filled_docx;
+pub use table::table_xlsx;
 pub use template::{
     FIRST_DATA_ROW, Filled, HEADER_LINE_ROW, HEADER_ROW, SHEET_NAME, TEMPLATE_BLANK_ROWS,
     TITLE_ROW, filled_xlsx, template_xlsx,

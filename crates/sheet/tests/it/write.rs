@@ -590,3 +590,38 @@ fn annotated_copy_of_our_own_template_round_trips_its_cells() {
     want.sort();
     assert_eq!(again, want);
 }
+
+#[test]
+fn a_table_export_keeps_every_value_as_text() {
+    let rows = vec![
+        vec![
+            "张三".to_owned(),
+            "13800138000".to_owned(),
+            "6217000012345678901".to_owned(),
+            "=HYPERLINK(\"http://x\")".to_owned(),
+        ],
+        vec![
+            "李四".to_owned(),
+            String::new(),
+            String::new(),
+            "+1".to_owned(),
+        ],
+    ];
+    let bytes = shuangshi_sheet::write::table_xlsx(
+        "第十批汇总名单[草稿]",
+        "第十批交流互聘人员汇总名单",
+        &["姓名", "手机号码", "账户账号", "备注"],
+        &rows,
+    )
+    .unwrap();
+    let r = range(&bytes, "第十批汇总名单_草稿_");
+    assert_eq!(text(&r, 0, 0), "第十批交流互聘人员汇总名单");
+    assert_eq!(text(&r, 1, 2), "账户账号");
+    assert_eq!(text(&r, 2, 1), "13800138000");
+    assert_eq!(text(&r, 2, 2), "6217000012345678901", "no digit lost");
+    assert_eq!(text(&r, 2, 3), "=HYPERLINK(\"http://x\")");
+    assert_eq!(text(&r, 3, 3), "+1");
+    let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+    assert!(!sheet.contains("<f>"), "no formula: {sheet}");
+    assert!(sheet.contains("ySplit=\"2\""), "header frozen: {sheet}");
+}
