@@ -376,7 +376,7 @@ pub struct InboxQuery {
     pub per_page: Option<u32>,
 }
 
-fn parse_status(s: &str) -> Option<SubmissionStatus> {
+pub(crate) fn parse_status(s: &str) -> Option<SubmissionStatus> {
     SubmissionStatus::ALL.into_iter().find(|x| x.as_str() == s)
 }
 

@@ -78,13 +78,14 @@ pub fn menu_for(role: Role) -> Vec<MenuItem> {
             item("batches", "批次设置", "/admin/batches", "calendar3"),
             item("orgs", "单位名录", "/admin/orgs", "journal-text"),
             item("review", "报送审核", "/review", "clipboard-check"),
-            item("roster", "汇总名单", "/admin/roster", "table"),
+            item("roster", "汇总名单", "/roster", "table"),
             item("audit", "审计日志", "/admin/audit", "shield-lock"),
             item("accounts", "账号管理", "/admin/accounts", "people"),
         ],
         Role::VocationalReviewer => vec![
             dashboard,
             item("review", "报送审核", "/review", "clipboard-check"),
+            item("roster", "汇总名单", "/roster", "table"),
         ],
         Role::SasacViewer | Role::FederationViewer => {
             vec![item("list", "名单查阅", "/list", "card-list")]
@@ -744,7 +745,10 @@ mod tests {
                 "账号管理"
             ]
         );
-        assert_eq!(labels(Role::VocationalReviewer), ["工作台", "报送审核"]);
+        assert_eq!(
+            labels(Role::VocationalReviewer),
+            ["工作台", "报送审核", "汇总名单"]
+        );
         assert_eq!(labels(Role::SasacViewer), ["名单查阅"]);
         assert_eq!(labels(Role::FederationViewer), ["名单查阅"]);
         // Administrative entries appear for the admin only.

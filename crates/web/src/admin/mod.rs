@@ -1,12 +1,14 @@
 //! The commission's administration (市教委管理员): 账号管理 ([`accounts`]), API tokens
 //! ([`tokens`], every account's own), 批次设置 ([`batches`]), 单位名录 ([`orgs`]), 审计日志
-//! ([`audit`]); and the oversight bodies' 名单查阅 ([`list`]).
+//! ([`audit`]), 汇总名单 ([`roster`], also 职成教处's within its scope); and the oversight bodies'
+//! 名单查阅 ([`list`]).
 
 pub mod accounts;
 pub mod audit;
 pub mod batches;
 pub mod list;
 pub mod orgs;
+pub mod roster;
 pub mod tokens;
 
 use serde::Deserialize;
@@ -16,6 +18,7 @@ use crate::policy::{Access, RouteRule, Routes, roles};
 pub use list::oversight_list;
 
 const ADMIN: Access = Access::Roles(roles::ADMIN);
+const COMMISSION: Access = Access::Roles(roles::COMMISSION);
 
 pub const POLICY: &[RouteRule] = &[
     RouteRule::new("GET", "/admin/accounts", ADMIN),
@@ -47,6 +50,8 @@ pub const POLICY: &[RouteRule] = &[
     RouteRule::new("POST", "/admin/orgs/import/commit", ADMIN),
     RouteRule::new("GET", "/admin/orgs/{id}", ADMIN),
     RouteRule::new("POST", "/admin/orgs/{id}", ADMIN),
+    RouteRule::new("GET", "/roster", COMMISSION),
+    RouteRule::new("GET", "/roster.xlsx", COMMISSION),
     RouteRule::new("GET", "/admin/audit", ADMIN),
     RouteRule::new("POST", "/admin/audit/verify", ADMIN),
 ];
@@ -75,6 +80,8 @@ pub fn routes() -> Routes {
             "/admin/batches/{id}/extensions/{school_id}/delete",
             batches::remove_extension,
         )
+        .get("/roster", roster::page)
+        .get("/roster.xlsx", roster::export)
         .get("/admin/orgs", orgs::list)
         .get("/admin/orgs/template.csv", orgs::template)
         .post("/admin/orgs/import", orgs::preview)

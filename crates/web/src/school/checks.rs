@@ -52,6 +52,7 @@ pub fn tidy(report: &mut Report, forms: &[FormRecord]) {
         .collect();
     let files: HashMap<String, &FormRecord> = forms.iter().map(|f| (form_file(f), f)).collect();
     for f in &mut report.findings {
+        f.message = name_rows(&f.message, forms);
         let Some(form) = f.file.as_deref().and_then(|file| files.get(file)) else {
             // School-level findings name the school only; findings may still quote a place.
             for (place, form) in &places {
@@ -101,6 +102,43 @@ pub fn tidy(report: &mut Report, forms: &[FormRecord]) {
         f.message = msg;
         f.cell = None;
     }
+}
+
+/// Rewrites every 「学校—企业［推荐表］第6行」 a message quotes (another form's row, as D01–D03
+/// name the first occurrence) into 「「学校」「企业」推荐表第 2 人」. The finding's own row, at the
+/// start of its message, is left to [`tidy`].
+fn name_rows(msg: &str, forms: &[FormRecord]) -> String {
+    let mut out = msg.to_owned();
+    for form in forms {
+        let place = format!("{}［推荐表］第", form_file(form));
+        let mut from = 0;
+        while let Some(found) = out[from..].find(&place) {
+            let start = from + found;
+            let after = start + place.len();
+            let digits: String = out[after..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let end = after + digits.len();
+            let row: Option<u32> = digits.parse().ok();
+            match row {
+                // The finding's own row opens its message: tidy names it.
+                _ if start == 0 => from = end,
+                Some(r) if out[end..].starts_with('行') && r >= FIRST_ROW => {
+                    let who = format!(
+                        "「{}」「{}」推荐表第 {} 人",
+                        form.school_name,
+                        form.enterprise_name,
+                        r - FIRST_ROW + 1
+                    );
+                    out.replace_range(start..end + '行'.len_utf8(), &who);
+                    from = start + who.len();
+                }
+                _ => from = end,
+            }
+        }
+    }
+    out
 }
 
 /// The part of a tidied cell finding's message after 「「企业」第 N 人（姓名）「列」」.

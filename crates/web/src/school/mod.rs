@@ -6,12 +6,15 @@
 //!
 //! Modules: [`checks`] (running the rules on the school's forms, findings on cells, the standing
 //! panel), `partners`, `forms` (rows, header and footer, downloads, print view), `import`
-//! (upload dry run and commit), `scans`, `submit`, [`api`].
+//! (upload dry run and commit), `scans`, `submit`, `notices` (通知与模板), [`api`].
 
 pub mod api;
 pub mod checks;
 mod forms;
+
+pub(crate) use forms::{XLSX, attachment};
 mod import;
+mod notices;
 mod partners;
 mod scans;
 mod submit;
@@ -63,6 +66,7 @@ pub const POLICY: &[RouteRule] = &[
     RouteRule::new("GET", "/scans/{id}", SCAN_READERS),
     // 报送
     RouteRule::new("GET", "/submissions", SCHOOL),
+    RouteRule::new("GET", "/notices", SCHOOL),
     RouteRule::new("POST", "/submissions/submit", SCHOOL),
     // JSON API
     RouteRule::new("GET", "/api/v1/partnerships", OFFICERS),
@@ -117,6 +121,7 @@ pub fn routes() -> Routes {
         .post("/forms/{id}/scan", scans::upload)
         .get("/scans/{id}", scans::download)
         .get("/submissions", submit::page)
+        .get("/notices", notices::page)
         .post("/submissions/submit", submit::submit)
         .get("/api/v1/partnerships", api::list_partnerships)
         .post("/api/v1/partnerships", api::propose_partnership)

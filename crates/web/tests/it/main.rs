@@ -11,5 +11,6 @@ mod auth;
 mod browser;
 mod policy;
 mod review;
+mod roster;
 mod school;
 mod shell;
