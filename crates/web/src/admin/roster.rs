@@ -157,6 +157,22 @@ const HEADERS: [&str; 15] = [
     "重复推荐",
 ];
 
+/// The columns of the page (narrower than the export: the school and the enterprise carry their
+/// kinds under their names, and the units are the school and the enterprise by direction).
+const PAGE_HEADERS: [&str; 11] = [
+    "姓名",
+    "派出方向",
+    "学校（类别）",
+    "企业（类别）",
+    "区县",
+    "拟挂任职务",
+    "现任专业技术职务",
+    "报送状态",
+    "手机号码",
+    "账户账号",
+    "重复推荐",
+];
+
 /// One total against its target.
 #[derive(Debug, Clone)]
 pub struct Total {
@@ -513,7 +529,7 @@ pub async fn page(
             vec![SelectOption::new("1", "仅看重复推荐")],
         ));
     let columns = std::iter::once(ui::Column::new("序号").class("num"))
-        .chain(HEADERS.iter().map(|h| ui::Column::new(*h)))
+        .chain(PAGE_HEADERS.iter().map(|h| ui::Column::new(*h)))
         .collect();
     let query = q.query_string();
     let export_href = if query.is_empty() {

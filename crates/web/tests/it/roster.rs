@@ -11,6 +11,11 @@ use shuangshi_store::{AuditFilter, PageRequest, Role};
 use crate::school::{open_batch, pair, prepared};
 use crate::support::{PASSWORD, TestApp};
 
+/// The school's cell of a row of the list.
+fn school_cell(name: &str) -> String {
+    format!("<td class=\"col-unit\">{name}<span")
+}
+
 #[tokio::test]
 async fn the_roster_filters_counts_against_targets_and_shows_duplicates() {
     let app = TestApp::new().await;
@@ -53,7 +58,8 @@ async fn the_roster_filters_counts_against_targets_and_shows_duplicates() {
 
     // Filters: tier, direction, duplicates only, a name.
     let r = admin.get("/roster?tier=%E4%B8%AD%E8%81%8C").await;
-    let b_cell = format!("<td>{}</td>", b.school.name);
+    let b_cell = school_cell(&b.school.name);
+    assert!(r.body.contains(&school_cell(&a.school.name)));
     assert!(r.body.contains("符合条件 2 人") && !r.body.contains(&b_cell));
     let r = admin.get("/roster?direction=enterprise").await;
     assert!(
@@ -113,7 +119,7 @@ async fn the_roster_filters_counts_against_targets_and_shows_duplicates() {
     let r = reviewer.get("/roster").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
-        r.body.contains(&format!("<td>{}</td>", a.school.name))
+        r.body.contains(&school_cell(&a.school.name))
             && !r.body.contains(&b_cell)
             && r.body.contains("仅统计本账号可见范围内的学校"),
         "{}",
