@@ -295,9 +295,19 @@ pub(crate) async fn form_out(
         .into_iter()
         .map(row_from)
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(record(f, &p, &orgs, rows))
+}
+
+/// A form with its partnership's organisations and its rows.
+fn record(
+    f: forms::Model,
+    p: &partnerships::Model,
+    orgs: &HashMap<i64, orgs::Model>,
+    rows: Vec<RowRecord>,
+) -> FormRecord {
     let school = orgs.get(&p.school_id);
     let enterprise = orgs.get(&p.enterprise_id);
-    Ok(FormRecord {
+    FormRecord {
         id: f.id,
         partnership_id: f.partnership_id,
         batch_id: p.batch_id,
@@ -314,7 +324,7 @@ pub(crate) async fn form_out(
         content_hash: f.content_hash,
         updated_at: f.updated_at,
         rows,
-    })
+    }
 }
 
 fn scan_info(m: &scans::Model, current_version: i32) -> ScanInfo {
@@ -614,26 +624,8 @@ impl Store {
             let Some(p) = ps.get(&f.partnership_id) else {
                 continue;
             };
-            let school = orgs.get(&p.school_id);
-            let enterprise = orgs.get(&p.enterprise_id);
-            out.push(FormRecord {
-                id: f.id,
-                partnership_id: f.partnership_id,
-                batch_id: p.batch_id,
-                school_id: p.school_id,
-                school_name: school.map(|o| o.name.clone()).unwrap_or_default(),
-                enterprise_id: p.enterprise_id,
-                enterprise_name: enterprise.map(|o| o.name.clone()).unwrap_or_default(),
-                enterprise_category: enterprise.map(|o| o.category.clone()).unwrap_or_default(),
-                version: f.version,
-                header_school: f.header_school,
-                header_enterprise: f.header_enterprise,
-                filler: f.filler,
-                phone: f.phone,
-                content_hash: f.content_hash,
-                updated_at: f.updated_at,
-                rows: rows.remove(&f.id).unwrap_or_default(),
-            });
+            let rows = rows.remove(&f.id).unwrap_or_default();
+            out.push(record(f, p, &orgs, rows));
         }
         out.sort_by(|a, b| {
             (a.school_name.as_str(), a.enterprise_name.as_str(), a.id).cmp(&(

@@ -9,9 +9,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use shuangshi_rules::Column;
-use shuangshi_store::{Actor, Role, Scope, SubmissionStatus, User};
+use shuangshi_store::{Role, Scope, SubmissionStatus, User};
 
-use crate::school::{PNG, engineer, open_batch, pair, teacher, xlsx};
+use crate::school::{PNG, engineer, open_batch, pair, partner, teacher, xlsx};
 use crate::support::{PASSWORD, TestApp};
 use crate::webdriver::Browser;
 
@@ -41,6 +41,16 @@ fn login(b: &Browser, base: &str, user: &User) {
     b.fill("#password", PASSWORD);
     b.click("form button[type=submit]");
     b.wait_text(&["退出", &user.display_name]);
+}
+
+/// On a form's page: uploads the sealed scan, then submits from 报送 through its dialog.
+fn seal_and_submit(b: &Browser, base: &str, scan: &Path) {
+    b.choose_file("#scan-file", scan);
+    b.click(".scan-form button[type=submit]");
+    b.wait_text(&["已上传"]);
+    b.goto(&format!("{base}/submissions"));
+    b.click("form[action='/submissions/submit'] button[type=submit]");
+    b.confirm_dialog();
 }
 
 /// The whole journey, blocking (WebDriver calls), on a thread of its own; `rt` reads the database
@@ -126,12 +136,7 @@ fn journey(
     std::fs::write(&scan, PNG).unwrap();
     login(b, base, &p.school_user);
     b.goto(&format!("{base}/forms/{fid}"));
-    b.choose_file("#scan-file", &scan);
-    b.click(".scan-form button[type=submit]");
-    b.wait_text(&["已上传"]);
-    b.goto(&format!("{base}/submissions"));
-    b.click("form[action='/submissions/submit'] button[type=submit]");
-    b.confirm_dialog();
+    seal_and_submit(b, base, &scan);
     b.wait_text(&["已报送", "最近回执号"]);
     b.screenshot("5-submitted");
     let sub = rt
@@ -161,12 +166,7 @@ fn journey(
     b.fill("#phone", "13700137000");
     b.click("#footer button[type=submit]");
     b.wait_text(&["已作废，需重新上传"]);
-    b.choose_file("#scan-file", &scan);
-    b.click(".scan-form button[type=submit]");
-    b.wait_text(&["已上传"]);
-    b.goto(&format!("{base}/submissions"));
-    b.click("form[action='/submissions/submit'] button[type=submit]");
-    b.confirm_dialog();
+    seal_and_submit(b, base, &scan);
     b.wait_text(&["已报送", "第 2 次报送"]);
 
     // 8. The commission sees what changed and accepts.
@@ -191,19 +191,7 @@ async fn a_school_submits_in_chromium_and_the_commission_returns_then_accepts() 
     let app = TestApp::new().await;
     let batch = open_batch(&app).await;
     let p = pair(&app, "浏览器", "中职").await;
-    let s = app.store();
-    let a = Actor::system();
-    let pt = s
-        .propose_partnership(&Scope::All, batch.id, p.school.id, p.enterprise.id, &[], &a)
-        .await
-        .unwrap()
-        .unwrap();
-    let pt = s
-        .respond_partnership(&Scope::All, pt.id, true, &a)
-        .await
-        .unwrap()
-        .unwrap();
-    let fid = pt.form_id.unwrap();
+    let fid = partner(&app, &batch, &p).await;
     let reviewer = app.user(Role::VocationalReviewer).await;
     let admin = app.user(Role::Admin).await;
 

@@ -183,9 +183,8 @@ async fn post_fields(
     c.post_form(uri, &f).await
 }
 
-/// Partnership confirmed, rows stored, confirmed and sealed, through the store (for tests that
-/// need a school further along). Returns (partnership, form).
-pub async fn prepared(app: &TestApp, batch: &BatchRecord, p: &Pair) -> (i64, FormRecord) {
+/// A confirmed partnership through the store; returns (partnership, form).
+pub async fn partner_with(app: &TestApp, batch: &BatchRecord, p: &Pair) -> (i64, i64) {
     let s = app.store();
     let a = Actor::system();
     let pt = s
@@ -198,7 +197,20 @@ pub async fn prepared(app: &TestApp, batch: &BatchRecord, p: &Pair) -> (i64, For
         .await
         .unwrap()
         .unwrap();
-    let fid = pt.form_id.unwrap();
+    (pt.id, pt.form_id.unwrap())
+}
+
+/// The form of a confirmed partnership made through the store, still empty.
+pub async fn partner(app: &TestApp, batch: &BatchRecord, p: &Pair) -> i64 {
+    partner_with(app, batch, p).await.1
+}
+
+/// Partnership confirmed, rows stored, confirmed and sealed, through the store (for tests that
+/// need a school further along). Returns (partnership, form).
+pub async fn prepared(app: &TestApp, batch: &BatchRecord, p: &Pair) -> (i64, FormRecord) {
+    let s = app.store();
+    let a = Actor::system();
+    let (pt, fid) = partner_with(app, batch, p).await;
     let content = FormContent {
         header_school: p.school.name.clone(),
         header_enterprise: p.enterprise.name.clone(),
@@ -223,7 +235,7 @@ pub async fn prepared(app: &TestApp, batch: &BatchRecord, p: &Pair) -> (i64, For
         .await
         .unwrap()
         .unwrap();
-    (pt.id, form(app, fid).await)
+    (pt, form(app, fid).await)
 }
 
 #[tokio::test]
