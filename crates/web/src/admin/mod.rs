@@ -52,6 +52,7 @@ pub const POLICY: &[RouteRule] = &[
     RouteRule::new("POST", "/admin/orgs/{id}", ADMIN),
     RouteRule::new("GET", "/roster", COMMISSION),
     RouteRule::new("GET", "/roster.xlsx", COMMISSION),
+    RouteRule::new("GET", "/api/v1/roster", COMMISSION),
     RouteRule::new("GET", "/admin/audit", ADMIN),
     RouteRule::new("POST", "/admin/audit/verify", ADMIN),
 ];
@@ -82,6 +83,7 @@ pub fn routes() -> Routes {
         )
         .get("/roster", roster::page)
         .get("/roster.xlsx", roster::export)
+        .get("/api/v1/roster", roster::api_roster)
         .get("/admin/orgs", orgs::list)
         .get("/admin/orgs/template.csv", orgs::template)
         .post("/admin/orgs/import", orgs::preview)

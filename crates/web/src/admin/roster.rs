@@ -12,9 +12,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use shuangshi_rules::text::{mask_account, mask_mobile, norm};
 use shuangshi_rules::{Column as C, Direction, Finding, Input, check, directions};
 use shuangshi_store::forms::FIRST_ROW;
@@ -27,7 +28,8 @@ use crate::state::AppState;
 use crate::ui::{self, Frame, Pager, SearchField, SearchForm, SelectOption};
 
 /// The filters (all optional; blank means any) and the page.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RosterQuery {
     /// Part of a name, a school or an enterprise.
     #[serde(default)]
@@ -589,4 +591,130 @@ pub async fn export(
         crate::school::XLSX,
         &format!("{}汇总名单.xlsx", g.batch_name),
     ))
+}
+
+/// A total against its target, in the API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiTotal {
+    pub label: String,
+    pub have: u32,
+    pub target: u32,
+}
+
+/// One person of the list, in the API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiPerson {
+    pub name: String,
+    /// 学校派出, 企业派出 or 未能判断.
+    pub direction: String,
+    pub sending_unit: String,
+    pub receiving_unit: String,
+    pub post: String,
+    pub title: String,
+    pub school: String,
+    pub school_tier: String,
+    pub enterprise: String,
+    pub enterprise_kind: String,
+    pub district: String,
+    /// 草稿, 已报送, 已受理 or 已退回.
+    pub status: String,
+    /// In full or masked (138****1234), as the account's role allows.
+    pub mobile: String,
+    pub account_number: String,
+    /// D01–D03 findings on this person (RULES.md's shape).
+    pub duplicates: Vec<crate::review::SnapFinding>,
+}
+
+/// The consolidated list, in the API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiRoster {
+    pub batch: String,
+    /// Whether the account sees only part of the batch (then the totals are partial).
+    pub partial: bool,
+    pub totals: Vec<ApiTotal>,
+    /// P01/P02 findings.
+    pub programme: Vec<crate::review::SnapFinding>,
+    /// D01–D03 findings in the whole list (before filtering).
+    pub duplicates: usize,
+    /// People matching the filters.
+    pub total: usize,
+    pub page: u64,
+    pub per_page: u32,
+    pub people: Vec<ApiPerson>,
+}
+
+fn snap(f: &Finding) -> crate::review::SnapFinding {
+    serde_json::to_value(f)
+        .and_then(serde_json::from_value)
+        .unwrap_or_default()
+}
+
+/// `GET /api/v1/roster`: the consolidated list with the page's filters.
+#[utoipa::path(get, path = "/api/v1/roster", tag = "review",
+    params(RosterQuery),
+    responses((status = 200, body = ApiRoster), (status = 401), (status = 403), (status = 409)),
+    security(("bearer" = [])))]
+pub async fn api_roster(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<RosterQuery>,
+) -> Result<Json<ApiRoster>, AppError> {
+    let g = gather(&state, &user, &q).await?;
+    let total = g.people.len();
+    let per_page = q.per_page.unwrap_or(100).clamp(1, 500);
+    let page = q.page.unwrap_or(1).max(1);
+    let skip =
+        usize::try_from((page - 1).saturating_mul(u64::from(per_page))).unwrap_or(usize::MAX);
+    let people: Vec<ApiPerson> = g
+        .people
+        .iter()
+        .skip(skip)
+        .take(per_page as usize)
+        .map(|p| ApiPerson {
+            name: p.name.clone(),
+            direction: p.direction.to_owned(),
+            sending_unit: p.sending.clone(),
+            receiving_unit: p.receiving.clone(),
+            post: p.post.clone(),
+            title: p.title.clone(),
+            school: p.school.clone(),
+            school_tier: p.tier.clone(),
+            enterprise: p.enterprise.clone(),
+            enterprise_kind: p.kind.clone(),
+            district: p.district.clone(),
+            status: p.status.to_owned(),
+            mobile: p.mobile.clone(),
+            account_number: p.account.clone(),
+            duplicates: p.duplicates.iter().map(snap).collect(),
+        })
+        .collect();
+    if g.unmasked && !people.is_empty() {
+        crate::school::audit(
+            &state.store,
+            &user,
+            "unmask.roster",
+            "roster".to_owned(),
+            format!("API：{} 人（第 {page} 页）", people.len()),
+        )
+        .await;
+    }
+    Ok(Json(ApiRoster {
+        batch: g.batch_name,
+        partial: g.partial,
+        totals: g
+            .totals
+            .iter()
+            .map(|t| ApiTotal {
+                label: t.label.to_owned(),
+                have: t.have,
+                target: t.target,
+            })
+            .collect(),
+        programme: g.programme.iter().map(snap).collect(),
+        duplicates: g.duplicates,
+        total,
+        page,
+        per_page,
+        people,
+    }))
 }

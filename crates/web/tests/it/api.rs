@@ -184,6 +184,7 @@ async fn the_openapi_document_lists_the_api() {
         "/api/v1/batches",
         "/api/v1/orgs",
         "/api/v1/audit/verify",
+        "/api/v1/roster",
     ] {
         assert!(paths.contains_key(p), "{p}");
     }

@@ -129,6 +129,30 @@ async fn the_roster_filters_counts_against_targets_and_shows_duplicates() {
     let mut book = Xlsx::new(Cursor::new(r.bytes.clone())).unwrap();
     assert_eq!(book.worksheet_range("汇总名单").unwrap().height(), 4);
 
+    // The same list through the API, with the same filters, totals and duplicates.
+    let (api, _) = app.api_client(Role::Admin).await;
+    let r = api.clone().get("/api/v1/roster?direction=school").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["total"], 2);
+    assert_eq!(j["totals"][0]["have"], 2);
+    assert_eq!(j["totals"][0]["target"], 100);
+    assert_eq!(j["people"][0]["name"], "张三");
+    assert_eq!(j["people"][0]["mobile"], "13800138000");
+    let dups: usize = j["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["duplicates"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(dups, 1, "{j}");
+    let (api, _) = app.api_client(Role::VocationalReviewer).await;
+    let j = api.clone().get("/api/v1/roster").await.json();
+    assert_eq!(
+        (j["total"].as_u64(), j["partial"].as_bool()),
+        (Some(2), Some(true))
+    );
+
     // Officers have no roster.
     let mut school = app.login_as(&a.school_user, PASSWORD).await;
     assert_eq!(school.get("/roster").await.status, StatusCode::FORBIDDEN);
