@@ -414,6 +414,34 @@ async fn bump(tx: &Tx, f: &forms::Model, meta: &FormMeta, hash: String) -> Resul
     Ok(version)
 }
 
+/// A change of the form's content inside `tx`: the hash is taken again, the version bumped (with
+/// `meta` as the header and footer) and the change audited as `action` with `detail` before the
+/// new version number.
+async fn record_edit(
+    store: &Store,
+    tx: &Tx,
+    f: &forms::Model,
+    meta: &FormMeta,
+    actor: &Actor,
+    action: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    let hash = stored_hash(tx, f.id, meta).await?;
+    let version = bump(tx, f, meta, hash).await?;
+    store
+        .audit_in(
+            tx,
+            AuditEntry::new(
+                actor,
+                action,
+                format!("form:{}", f.id),
+                format!("{detail}version {version}"),
+            ),
+        )
+        .await?;
+    Ok(())
+}
+
 fn meta_of(f: &forms::Model) -> FormMeta {
     FormMeta {
         header_school: f.header_school.clone(),
@@ -796,18 +824,7 @@ impl Store {
             return Ok(None);
         };
         if meta_of(&f) != meta {
-            let hash = stored_hash(&tx, form_id, &meta).await?;
-            let version = bump(&tx, &f, &meta, hash).await?;
-            self.audit_in(
-                &tx,
-                AuditEntry::new(
-                    actor,
-                    "form.update_meta",
-                    format!("form:{form_id}"),
-                    format!("version {version}"),
-                ),
-            )
-            .await?;
+            record_edit(self, &tx, &f, &meta, actor, "form.update_meta", "").await?;
         }
         let form = self.form_in(&tx, form_id).await?;
         tx.commit().await?;
@@ -855,19 +872,8 @@ impl Store {
             .exec(tx.conn())
             .await?
             .last_insert_id;
-        let meta = meta_of(&f);
-        let hash = stored_hash(&tx, form_id, &meta).await?;
-        let version = bump(&tx, &f, &meta, hash).await?;
-        self.audit_in(
-            &tx,
-            AuditEntry::new(
-                actor,
-                "form.add_row",
-                format!("form:{form_id}"),
-                format!("row:{row_id} version {version}"),
-            ),
-        )
-        .await?;
+        let detail = format!("row:{row_id} ");
+        record_edit(self, &tx, &f, &meta_of(&f), actor, "form.add_row", &detail).await?;
         let form = self.form_in(&tx, form_id).await?;
         tx.commit().await?;
         Ok(Some((form, row_id)))
@@ -900,17 +906,15 @@ impl Store {
                 .filter(form_rows::Column::Id.eq(row_id))
                 .exec(tx.conn())
                 .await?;
-            let meta = meta_of(&f);
-            let hash = stored_hash(&tx, f.id, &meta).await?;
-            let version = bump(&tx, &f, &meta, hash).await?;
-            self.audit_in(
+            let detail = format!("row:{row_id} ");
+            record_edit(
+                self,
                 &tx,
-                AuditEntry::new(
-                    actor,
-                    "form.update_row",
-                    format!("form:{}", f.id),
-                    format!("row:{row_id} version {version}"),
-                ),
+                &f,
+                &meta_of(&f),
+                actor,
+                "form.update_row",
+                &detail,
             )
             .await?;
         }
@@ -946,17 +950,15 @@ impl Store {
             .filter(form_rows::Column::Position.gt(row.position))
             .exec(tx.conn())
             .await?;
-        let meta = meta_of(&f);
-        let hash = stored_hash(&tx, f.id, &meta).await?;
-        let version = bump(&tx, &f, &meta, hash).await?;
-        self.audit_in(
+        let detail = format!("row:{row_id} ");
+        record_edit(
+            self,
             &tx,
-            AuditEntry::new(
-                actor,
-                "form.delete_row",
-                format!("form:{}", f.id),
-                format!("row:{row_id} version {version}"),
-            ),
+            &f,
+            &meta_of(&f),
+            actor,
+            "form.delete_row",
+            &detail,
         )
         .await?;
         let form = self.form_in(&tx, f.id).await?;

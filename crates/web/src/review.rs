@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use shuangshi_rules::Column;
 use shuangshi_rules::text::norm;
 use shuangshi_store::{
-    Decision, PageRequest, Review, ReviewReason, Submission, SubmissionFilter, SubmissionStatus,
-    VersionInfo,
+    Decision, PageRequest, Review, ReviewReason, Scope, Submission, SubmissionFilter,
+    SubmissionStatus, VersionInfo,
 };
 use tower_sessions::Session;
 
@@ -507,6 +507,25 @@ pub struct Loaded {
     pub shown: Option<(VersionInfo, Snapshot)>,
 }
 
+/// A submission in scope with its versions; 404 when it is not in scope.
+async fn with_versions(
+    state: &AppState,
+    scope: &Scope,
+    id: i64,
+) -> Result<(Submission, Vec<VersionInfo>), AppError> {
+    let submission = state
+        .store
+        .get_submission_by_id(scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let versions = state
+        .store
+        .list_versions(scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((submission, versions))
+}
+
 async fn load(
     state: &AppState,
     user: &CurrentUser,
@@ -514,16 +533,7 @@ async fn load(
     version_no: Option<i32>,
 ) -> Result<Loaded, AppError> {
     let scope = user.scope();
-    let submission = state
-        .store
-        .get_submission_by_id(&scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let versions = state
-        .store
-        .list_versions(&scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (submission, versions) = with_versions(state, &scope, id).await?;
     let chosen = match version_no {
         Some(n) => Some(
             versions
@@ -712,16 +722,7 @@ async fn compute_diff(
     q: &DiffQuery,
 ) -> Result<(Submission, Vec<VersionInfo>, i32, i32, Vec<FormDiff>), AppError> {
     let scope = user.scope();
-    let s = state
-        .store
-        .get_submission_by_id(&scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let versions = state
-        .store
-        .list_versions(&scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (s, versions) = with_versions(state, &scope, id).await?;
     let last = versions.last().map_or(0, |v| v.version_no);
     let to = q.to.unwrap_or(last);
     let from = q.from.unwrap_or((to - 1).max(1));

@@ -60,21 +60,9 @@ pub struct RosterQuery {
 }
 
 impl RosterQuery {
-    fn keep(&self, pager: Pager) -> Pager {
-        pager
-            .keep("q", &self.q)
-            .keep("tier", &self.tier)
-            .keep("direction", &self.direction)
-            .keep("post", &self.post)
-            .keep("kind", &self.kind)
-            .keep("district", &self.district)
-            .keep("status", &self.status)
-            .keep("dup", &self.dup)
-    }
-
-    /// The same filters as a query string (for the export link).
-    fn query_string(&self) -> String {
-        let pairs = [
+    /// The filters by name, in the order of the search form.
+    fn filters(&self) -> [(&'static str, &str); 8] {
+        [
             ("q", &self.q),
             ("tier", &self.tier),
             ("direction", &self.direction),
@@ -83,11 +71,21 @@ impl RosterQuery {
             ("district", &self.district),
             ("status", &self.status),
             ("dup", &self.dup),
-        ];
-        let kept: Vec<(&str, &str)> = pairs
-            .iter()
+        ]
+    }
+
+    fn keep(&self, pager: Pager) -> Pager {
+        self.filters()
+            .into_iter()
+            .fold(pager, |pager, (name, value)| pager.keep(name, value))
+    }
+
+    /// The same filters as a query string (for the export link).
+    fn query_string(&self) -> String {
+        let kept: Vec<(&str, &str)> = self
+            .filters()
+            .into_iter()
             .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| (*k, v.as_str()))
             .collect();
         serde_urlencoded::to_string(kept).unwrap_or_default()
     }

@@ -407,6 +407,29 @@ pub struct DryRun {
     pub commit: bool,
 }
 
+/// The answer of a dry run, or of a commit refused for its errors: nothing stored.
+fn not_stored(
+    status: StatusCode,
+    version: i32,
+    errors: usize,
+    report: serde_json::Value,
+) -> Response {
+    (
+        status,
+        Json(ReplaceResult {
+            committed: false,
+            changed: false,
+            version,
+            kept: 0,
+            added: 0,
+            removed: 0,
+            errors,
+            report,
+        }),
+    )
+        .into_response()
+}
+
 /// What a replace did (or would do).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReplaceResult {
@@ -513,20 +536,7 @@ async fn check_and_replace(
         } else {
             StatusCode::OK
         };
-        return Ok((
-            status,
-            Json(ReplaceResult {
-                committed: false,
-                changed: false,
-                version: form.version,
-                kept: 0,
-                added: 0,
-                removed: 0,
-                errors,
-                report: report_value,
-            }),
-        )
-            .into_response());
+        return Ok(not_stored(status, form.version, errors, report_value));
     }
     let out = state
         .store
@@ -652,20 +662,12 @@ pub async fn upload_form(
         } else {
             StatusCode::OK
         };
-        return Ok((
+        return Ok(not_stored(
             status,
-            Json(ReplaceResult {
-                committed: false,
-                changed: false,
-                version: form.version,
-                kept: 0,
-                added: 0,
-                removed: 0,
-                errors: checked.blocking,
-                report: report_value,
-            }),
-        )
-            .into_response());
+            form.version,
+            checked.blocking,
+            report_value,
+        ));
     }
     let out = state
         .store
