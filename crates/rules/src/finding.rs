@@ -1,11 +1,14 @@
 //! Findings and the check report shared by the CLI, the API and the web pages (RULES.md's JSON shape).
 
-use serde::Serialize;
+use std::fmt;
 
-use crate::catalogue::RuleMeta;
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::{self, RuleMeta};
+use crate::form::{Column, PART_LABELS};
 
 /// How much a finding weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The submission is not accepted (「材料不齐全、不规范的不予受理」).
@@ -17,6 +20,7 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// error / warning / info, as the JSON report writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -73,9 +77,119 @@ impl Finding {
         }
     }
 
+    /// The same finding at severity `s` (a rule's [`RuleMeta::also`]).
     pub fn severity(mut self, s: Severity) -> Finding {
         self.severity = s;
         self
+    }
+}
+
+/// A [`Finding`] with owned fields, for storing (a database row, a JSON document) and loading back.
+///
+/// The JSON shape is the finding's own. [`Finding::try_from`] maps the rule ID back through
+/// [`catalogue::lookup`] and the column back to the label the crate uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingRecord {
+    pub rule: String,
+    pub severity: Severity,
+    pub file: Option<String>,
+    pub sheet: Option<String>,
+    pub row: Option<u32>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub school: Option<String>,
+    pub message: String,
+    pub clause: String,
+    pub cell: Option<String>,
+}
+
+impl From<&Finding> for FindingRecord {
+    fn from(f: &Finding) -> FindingRecord {
+        FindingRecord {
+            rule: f.rule.to_string(),
+            severity: f.severity,
+            file: f.file.clone(),
+            sheet: f.sheet.clone(),
+            row: f.row,
+            column: f.column.map(str::to_string),
+            value: f.value.clone(),
+            school: f.school.clone(),
+            message: f.message.clone(),
+            clause: f.clause.to_string(),
+            cell: f.cell.clone(),
+        }
+    }
+}
+
+/// Why a [`FindingRecord`] is not a finding of this rulebook; `Display` is the Chinese message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordError {
+    /// The rule ID is not in the catalogue.
+    UnknownRule(String),
+    /// The column is neither a form column nor a part of the header line or footer.
+    UnknownColumn {
+        /// The record's rule ID.
+        rule: String,
+        /// The column as stored.
+        column: String,
+    },
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordError::UnknownRule(id) => write!(
+                f,
+                "记录中的规则编号「{id}」不在规则目录中；应为目录中的编号（如 F01、S03、D01，见 `shuangshi rules`）"
+            ),
+            RecordError::UnknownColumn { rule, column } => write!(
+                f,
+                "规则 {rule} 的记录中「列」字段「{column}」不是推荐表的列名；应为推荐表的列名（如「姓名」「手机号码」）或表头、表尾项（{}）",
+                PART_LABELS.join("、")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+/// The crate's own `&'static str` for a column label: a [`Column::label`] or one of [`PART_LABELS`].
+fn static_column(label: &str) -> Option<&'static str> {
+    Column::ALL
+        .iter()
+        .map(|c| c.label())
+        .chain(PART_LABELS)
+        .find(|l| *l == label)
+}
+
+impl TryFrom<FindingRecord> for Finding {
+    type Error = RecordError;
+
+    /// The finding a record stores. The rule and its clause come from the catalogue (a record's
+    /// clause text is the catalogue's at the time it was stored).
+    fn try_from(r: FindingRecord) -> Result<Finding, RecordError> {
+        let meta =
+            catalogue::lookup(&r.rule).ok_or_else(|| RecordError::UnknownRule(r.rule.clone()))?;
+        let column = match r.column {
+            None => None,
+            Some(c) => Some(static_column(&c).ok_or_else(|| RecordError::UnknownColumn {
+                rule: meta.id.to_string(),
+                column: c.clone(),
+            })?),
+        };
+        Ok(Finding {
+            rule: meta.id,
+            severity: r.severity,
+            file: r.file,
+            sheet: r.sheet,
+            row: r.row,
+            column,
+            value: r.value,
+            school: r.school,
+            message: r.message,
+            clause: meta.clause,
+            cell: r.cell,
+        })
     }
 }
 

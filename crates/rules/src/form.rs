@@ -181,6 +181,10 @@ impl Column {
     }
 }
 
+/// What findings name in their `column` field for the parts of a form outside the person rows: the
+/// header line's school and enterprise, the footer's filler and phone number.
+pub const PART_LABELS: [&str; 4] = ["交流互聘学校", "交流互聘企业", "学校填表人", "联系电话"];
+
 /// One cell as read: the text as written and its normalised form.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cell {

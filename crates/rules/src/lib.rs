@@ -17,6 +17,6 @@ pub mod titles;
 pub use batch::Batch;
 pub use catalogue::{RULES, RuleMeta};
 pub use engine::{Input, check, directions};
-pub use finding::{Finding, FormSummary, Report, Severity, Unreadable};
+pub use finding::{Finding, FindingRecord, FormSummary, RecordError, Report, Severity, Unreadable};
 pub use form::{Cell, Column, Direction, Footer, Form, HeaderName, PersonRow};
 pub use registry::{Org, PastPerson, Registry};
