@@ -4,12 +4,12 @@
 //! check, and its doc comment is captured as text, so `shuangshi rules` and `docs/rules.md` are made
 //! from the same words as the code's documentation.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::Severity;
 
 /// What a rule looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// One cell or one person row.
@@ -106,6 +106,13 @@ pub const RULES: &[RuleMeta] = &[
 /// The rule with this ID.
 pub fn lookup(id: &str) -> Option<&'static RuleMeta> {
     RULES.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+}
+
+/// The scope of the rule with this ID (case-insensitive), e.g. to tell the findings a change to
+/// one form can alter ([`Scope::Row`], [`Scope::Form`], [`Scope::School`]) from the batch-wide
+/// ones ([`Scope::Batch`]).
+pub fn scope_of(id: &str) -> Option<Scope> {
+    lookup(id).map(|r| r.scope)
 }
 
 fn severity_text(r: &RuleMeta) -> String {

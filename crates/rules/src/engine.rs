@@ -11,6 +11,9 @@ use crate::finding::{Finding, FormSummary, Report};
 use crate::form::{Column, Direction, Form, PersonRow};
 use crate::registry::{Org, PastPerson, Registry};
 use crate::rules;
+pub use crate::rules::d::{Occurrence, duplicates, occurrences};
+pub use crate::rules::p::totals;
+use crate::tally::Tally;
 use crate::text::{Season, column_letters, norm, parse_term};
 use crate::titles::Dictionary;
 
@@ -24,27 +27,49 @@ pub struct Input<'a> {
     pub history: &'a [PastPerson],
 }
 
-/// Checks every form against every rule of groups F, T, E, S, D and P.
+/// Checks every form against every rule of groups F, T, E, S, D and P: [`check_forms`], then the
+/// batch-wide rules ([`duplicates`] over the input's [`occurrences`], [`totals`] over its tally).
 pub fn check(input: Input<'_>) -> Report {
     let ctx = Ctx::new(input);
+    let mut out = form_findings(&ctx);
+    out.extend(rules::d::duplicates(
+        &rules::d::occurrences_of(&ctx),
+        input.history,
+    ));
+    let summaries: Vec<FormSummary> = ctx.forms.iter().map(FormCtx::summary).collect();
+    let tally: Tally = summaries.iter().map(|s| s.tally).sum();
+    out.extend(totals(input.batch, &tally));
+    Report::new(&input.batch.name, summaries, out)
+}
+
+/// Checks every form against the rules whose scope is a row, a form or a school (groups F, T, E and
+/// S): everything [`check`] finds except the batch-wide duplicates and totals. The report still has
+/// the forms' summaries and tallies.
+pub fn check_forms(input: Input<'_>) -> Report {
+    let ctx = Ctx::new(input);
+    let out = form_findings(&ctx);
+    let summaries = ctx.forms.iter().map(FormCtx::summary).collect();
+    Report::new(&input.batch.name, summaries, out)
+}
+
+/// The findings of the rules whose [`crate::catalogue::Scope`] is `Row`, `Form` or
+/// `School`.
+fn form_findings(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for form in &ctx.forms {
-        rules::f::check_form(&ctx, form, &mut out);
+        rules::f::check_form(ctx, form, &mut out);
         for row in &form.rows {
-            rules::f::check_row(&ctx, form, row, &mut out);
+            rules::f::check_row(ctx, form, row, &mut out);
             match row.direction {
-                Some(Direction::School) => rules::t::check_row(&ctx, form, row, &mut out),
-                Some(Direction::Enterprise) => rules::e::check_row(&ctx, form, row, &mut out),
+                Some(Direction::School) => rules::t::check_row(ctx, form, row, &mut out),
+                Some(Direction::Enterprise) => rules::e::check_row(ctx, form, row, &mut out),
                 None => {}
             }
         }
     }
-    rules::f::check_school_accounts(&ctx, &mut out);
-    rules::s::check(&ctx, &mut out);
-    rules::d::check(&ctx, &mut out);
-    rules::p::check(&ctx, &mut out);
-    let summaries = ctx.forms.iter().map(FormCtx::summary).collect();
-    Report::new(&input.batch.name, summaries, out)
+    rules::f::check_school_accounts(ctx, &mut out);
+    rules::s::check(ctx, &mut out);
+    out
 }
 
 /// Each row's direction as the rules decide it (the 派出类别 column, else the header's names, else
@@ -62,7 +87,6 @@ pub fn directions(input: Input<'_>) -> Vec<Vec<Option<Direction>>> {
 pub(crate) struct Ctx<'a> {
     pub batch: &'a Batch,
     pub registry: Option<&'a Registry>,
-    pub history: &'a [PastPerson],
     pub dict: Dictionary,
     /// The batch's lists, normalised.
     pub normed: Normed,
@@ -114,6 +138,8 @@ pub(crate) struct FormCtx<'a> {
     /// That school's registered name, normalised.
     pub school_org_norm: Option<String>,
     pub rows: Vec<RowCtx<'a>>,
+    /// The form's people by direction, counted once for every rule and the report.
+    pub tally: Tally,
     /// [`FormCtx::place`], made once.
     place: String,
     /// The column letters of each [`Column`] the form has.
@@ -128,7 +154,7 @@ pub(crate) struct RowCtx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(input: Input<'a>) -> Ctx<'a> {
+    pub(crate) fn new(input: Input<'a>) -> Ctx<'a> {
         let batch = input.batch;
         let normed = Normed::new(batch);
         let forms = input
@@ -139,7 +165,7 @@ impl<'a> Ctx<'a> {
                     (Some(reg), Some(s)) => reg.find(&s.raw),
                     _ => None,
                 };
-                let rows = form
+                let rows: Vec<RowCtx<'a>> = form
                     .rows
                     .iter()
                     .map(|row| {
@@ -151,11 +177,13 @@ impl<'a> Ctx<'a> {
                         }
                     })
                     .collect();
+                let tally = tally_of(&normed, &rows);
                 FormCtx {
                     form,
                     school_org,
                     school_org_norm: school_org.map(|o| norm(&o.name)),
                     rows,
+                    tally,
                     place: match &form.sheet {
                         Some(sheet) => format!("{}［{}］", form.file, sheet),
                         None => form.file.clone(),
@@ -170,7 +198,6 @@ impl<'a> Ctx<'a> {
         Ctx {
             batch,
             registry: input.registry,
-            history: input.history,
             dict: Dictionary::new(batch),
             normed,
             forms,
@@ -203,15 +230,16 @@ impl<'a> Ctx<'a> {
 
 impl FormCtx<'_> {
     fn summary(&self) -> FormSummary {
-        let count = |d| self.rows.iter().filter(|r| r.direction == Some(d)).count();
+        let count = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
         FormSummary {
             file: self.form.file.clone(),
             sheet: self.form.sheet.clone(),
             school: self.form.school.as_ref().map(|s| s.raw.clone()),
             enterprise: self.form.enterprise.as_ref().map(|s| s.raw.clone()),
             people: self.rows.len(),
-            sent: count(Direction::School),
-            received: count(Direction::Enterprise),
+            sent: count(self.tally.teachers),
+            received: count(self.tally.engineers),
+            tally: self.tally,
         }
     }
 
@@ -289,10 +317,30 @@ impl FormCtx<'_> {
         f.school = self.school_name();
         f
     }
+}
 
-    pub fn count(&self, d: Direction) -> usize {
-        self.rows.iter().filter(|r| r.direction == Some(d)).count()
+/// Counts a form's rows by direction, with the senior posts compared normalised.
+fn tally_of(normed: &Normed, rows: &[RowCtx<'_>]) -> Tally {
+    let mut t = Tally::default();
+    for rc in rows {
+        let post = &rc.row.get(Column::Post).norm;
+        match rc.direction {
+            Some(Direction::School) => {
+                t.teachers = t.teachers.saturating_add(1);
+                t.tech_vps = t
+                    .tech_vps
+                    .saturating_add(u32::from(*post == normed.school_senior));
+            }
+            Some(Direction::Enterprise) => {
+                t.engineers = t.engineers.saturating_add(1);
+                t.deans = t
+                    .deans
+                    .saturating_add(u32::from(*post == normed.enterprise_senior));
+            }
+            None => t.undetermined = t.undetermined.saturating_add(1),
+        }
     }
+    t
 }
 
 /// True when two organisation names, normalised (a [`crate::Cell::norm`], a

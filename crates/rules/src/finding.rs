@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{self, RuleMeta};
 use crate::form::{Column, PART_LABELS};
+use crate::tally::Tally;
+use crate::text::norm;
 
 /// How much a finding weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -205,6 +207,16 @@ pub struct FormSummary {
     pub sent: usize,
     /// People received by the school (企业派出).
     pub received: usize,
+    /// The form's people by direction.
+    pub tally: Tally,
+}
+
+/// One school's people over all its forms in the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchoolTally {
+    /// The school as its first form's header names it.
+    pub school: String,
+    pub tally: Tally,
 }
 
 /// An input that could not be read at all (exit status 2).
@@ -231,10 +243,16 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub summary: Summary,
     pub unreadable: Vec<Unreadable>,
+    /// Every form's people, summed.
+    pub tally: Tally,
+    /// Each school's people, in the order its forms first appear (the order the S rules go
+    /// through schools); forms naming no school are in [`Report::tally`] only.
+    pub schools: Vec<SchoolTally>,
 }
 
 impl Report {
-    /// Builds a report: sorts the findings and counts them.
+    /// Builds a report: sorts the findings and counts them, and sums the forms' tallies for the
+    /// batch and for each school (schools told apart by their normalised name).
     pub fn new(batch: &str, forms: Vec<FormSummary>, mut findings: Vec<Finding>) -> Report {
         sort_findings(&mut findings);
         let mut summary = Summary {
@@ -249,15 +267,38 @@ impl Report {
                 Severity::Info => summary.infos += 1,
             }
         }
+        let tally = forms.iter().map(|f| f.tally).sum();
+        let mut schools: Vec<SchoolTally> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for f in &forms {
+            let Some(name) = &f.school else { continue };
+            let key = norm(name);
+            if key.is_empty() {
+                continue;
+            }
+            match keys.iter().position(|k| *k == key) {
+                Some(i) => schools[i].tally += f.tally,
+                None => {
+                    keys.push(key);
+                    schools.push(SchoolTally {
+                        school: name.clone(),
+                        tally: f.tally,
+                    });
+                }
+            }
+        }
         Report {
             batch: batch.to_string(),
             forms,
             findings,
             summary,
             unreadable: Vec::new(),
+            tally,
+            schools,
         }
     }
 
+    /// True when any finding is an error.
     pub fn has_errors(&self) -> bool {
         self.summary.errors > 0
     }

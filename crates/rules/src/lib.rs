@@ -11,12 +11,19 @@ pub mod finding;
 pub mod form;
 pub mod registry;
 pub mod rules;
+pub mod tally;
 pub mod text;
 pub mod titles;
 
 pub use batch::Batch;
 pub use catalogue::{RULES, RuleMeta};
-pub use engine::{Input, check, directions};
-pub use finding::{Finding, FindingRecord, FormSummary, RecordError, Report, Severity, Unreadable};
+pub use catalogue::{Scope, scope_of};
+pub use engine::{Input, check, check_forms, directions};
+pub use finding::{
+    Finding, FindingRecord, FormSummary, RecordError, Report, SchoolTally, Severity, Unreadable,
+};
 pub use form::{Cell, Column, Direction, Footer, Form, HeaderName, PersonRow};
 pub use registry::{Org, PastPerson, Registry};
+pub use rules::d::{Occurrence, duplicates, occurrences};
+pub use rules::p::totals;
+pub use tally::Tally;

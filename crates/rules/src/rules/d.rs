@@ -1,12 +1,19 @@
 //! Group D: duplicates across every form of the batch.
+//!
+//! The rules run over [`Occurrence`]s, one per person row, so that a caller keeping the batch's
+//! occurrences indexed by [`Occurrence::mobile_key`] and [`Occurrence::name_key`] can re-run
+//! [`duplicates`] over only the occurrences sharing a key a change touched.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use crate::engine::{Ctx, FormCtx, RowCtx};
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::RuleMeta;
+use crate::engine::{Ctx, Input};
 use crate::finding::Finding;
 use crate::form::Column;
+use crate::registry::PastPerson;
 use crate::rule;
 use crate::text::{norm, parse_mobile};
 
@@ -40,122 +47,212 @@ rule! {
     pub const D03 = "D03", Warning, "三(二)", Batch, "曾参加往批次交流";
 }
 
-/// [`parse_mobile`] of a normalised cell, borrowing the cell when it is the number already.
-fn mobile_key(normed: &str) -> Option<Cow<'_, str>> {
-    if normed.bytes().all(|b| b.is_ascii_digit()) {
-        // Digits only: parse_mobile would return them unchanged, when they are a mobile number.
-        let b = normed.as_bytes();
-        (b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]))
-            .then_some(Cow::Borrowed(normed))
-    } else {
-        parse_mobile(normed).map(Cow::Owned)
+/// One person row as the duplicate rules see it: where it is and the cells they compare.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Occurrence {
+    pub file: String,
+    pub sheet: Option<String>,
+    /// The row number a spreadsheet program shows (1-based).
+    pub row: u32,
+    /// The school the form's header names, as written.
+    pub school: Option<String>,
+    /// 姓名, as written.
+    pub name: String,
+    /// 手机号码, as written.
+    pub mobile: String,
+    /// 派出单位 as written (the cell; D02 compares the cell, whatever the direction).
+    pub sending_unit: String,
+    /// The address of the 姓名 cell (e.g. 「C5」), when the form has that column.
+    #[serde(default)]
+    pub name_cell: Option<String>,
+    /// The address of the 手机号码 cell (e.g. 「J5」), when the form has that column.
+    #[serde(default)]
+    pub mobile_cell: Option<String>,
+}
+
+impl Occurrence {
+    /// The normalised mobile number D01 compares; `None` when the cell is not a mobile number.
+    pub fn mobile_key(&self) -> Option<String> {
+        mobile_of(&norm(&self.mobile))
+    }
+
+    /// The normalised name, `'\u{1f}'`, and the normalised sending unit: what D02 compares; `None`
+    /// when either is empty.
+    pub fn name_key(&self) -> Option<String> {
+        let (name, unit) = (norm(&self.name), norm(&self.sending_unit));
+        (!name.is_empty() && !unit.is_empty()).then(|| format!("{name}\u{1f}{unit}"))
+    }
+
+    /// 「a.xlsx［Sheet1］」.
+    fn form_place(&self) -> String {
+        match &self.sheet {
+            Some(sheet) => format!("{}［{}］", self.file, sheet),
+            None => self.file.clone(),
+        }
+    }
+
+    /// 「a.xlsx［Sheet1］第5行」.
+    fn place(&self) -> String {
+        format!("{}第{}行", self.form_place(), self.row)
+    }
+
+    /// A finding about this row's `col` cell, as the engine's cell findings are made.
+    fn finding(&self, rule: &RuleMeta, col: Column, tail: String) -> Finding {
+        let (value, cell) = match col {
+            Column::Mobile => (&self.mobile, &self.mobile_cell),
+            _ => (&self.name, &self.name_cell),
+        };
+        let place = match cell {
+            Some(c) => format!("{}「{}」列（{c}）", self.place(), col.label()),
+            None => format!("{}「{}」列", self.place(), col.label()),
+        };
+        let mut f = Finding::new(rule, place + &tail);
+        f.file = Some(self.file.clone());
+        f.sheet = self.sheet.clone();
+        f.row = Some(self.row);
+        f.column = Some(col.label());
+        f.value = Some(value.clone());
+        f.school = self.school.clone();
+        f.cell = cell.clone();
+        f
+    }
+
+    /// The order the rules go through occurrences: file, sheet, row, then the cells (so that the
+    /// order of the slice given never matters).
+    fn order_key(&self) -> (&str, Option<&str>, u32, &str, &str, &str, Option<&str>) {
+        (
+            &self.file,
+            self.sheet.as_deref(),
+            self.row,
+            &self.name,
+            &self.mobile,
+            &self.sending_unit,
+            self.school.as_deref(),
+        )
     }
 }
 
-fn place(fc: &FormCtx<'_>, rc: &RowCtx<'_>) -> String {
-    format!("{}第{}行", fc.place(), rc.row.row)
+/// [`parse_mobile`] of a normalised cell.
+fn mobile_of(normed: &str) -> Option<String> {
+    if normed.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits only: parse_mobile would return them unchanged, when they are a mobile number.
+        let b = normed.as_bytes();
+        (b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])).then(|| normed.to_string())
+    } else {
+        parse_mobile(normed)
+    }
 }
 
-pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    // Occurrences in report order: file, sheet, row.
-    let mut rows: Vec<(&FormCtx<'_>, &RowCtx<'_>)> = ctx
+/// Every person row of every form, in report order (file, sheet, row).
+pub fn occurrences(input: Input<'_>) -> Vec<Occurrence> {
+    occurrences_of(&Ctx::new(input))
+}
+
+pub(crate) fn occurrences_of(ctx: &Ctx<'_>) -> Vec<Occurrence> {
+    let mut out: Vec<Occurrence> = ctx
         .forms
         .iter()
-        .flat_map(|fc| fc.rows.iter().map(move |rc| (fc, rc)))
+        .flat_map(|fc| {
+            fc.rows.iter().map(move |rc| Occurrence {
+                file: fc.form.file.clone(),
+                sheet: fc.form.sheet.clone(),
+                row: rc.row.row,
+                school: fc.school_name(),
+                name: rc.row.get(Column::Name).raw.clone(),
+                mobile: rc.row.get(Column::Mobile).raw.clone(),
+                sending_unit: rc.row.get(Column::SendingUnit).raw.clone(),
+                name_cell: fc.form.cell_ref(Column::Name, rc.row.row),
+                mobile_cell: fc.form.cell_ref(Column::Mobile, rc.row.row),
+            })
+        })
         .collect();
-    rows.sort_by(|a, b| {
-        (&a.0.form.file, &a.0.form.sheet, a.1.row.row).cmp(&(
-            &b.0.form.file,
-            &b.0.form.sheet,
-            b.1.row.row,
-        ))
-    });
+    out.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    out
+}
 
-    let mut by_mobile: HashMap<Cow<'_, str>, (&FormCtx<'_>, &RowCtx<'_>)> =
+/// The D01, D02 and D03 findings over these occurrences and the people of earlier batches. The
+/// first occurrence of a mobile number, or of a name and sending unit, is the earliest by file, then
+/// sheet, then row, whatever the order of the slice; the findings come in that order, D03 last.
+pub fn duplicates(occurrences: &[Occurrence], history: &[PastPerson]) -> Vec<Finding> {
+    let mut rows: Vec<&Occurrence> = occurrences.iter().collect();
+    rows.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    let mut out = Vec::new();
+    let mut by_mobile: HashMap<String, &Occurrence> = HashMap::with_capacity(rows.len());
+    let mut by_name: HashMap<(String, String), (&Occurrence, String)> =
         HashMap::with_capacity(rows.len());
-    let mut by_name: HashMap<(&str, &str), (&FormCtx<'_>, &RowCtx<'_>, Cow<'_, str>)> =
-        HashMap::with_capacity(rows.len());
-    for &(fc, rc) in &rows {
-        let mobile_cell = rc.row.get(Column::Mobile);
-        let mobile = mobile_key(&mobile_cell.norm);
+    for &o in &rows {
+        let mobile_normed = norm(&o.mobile);
+        let mobile = mobile_of(&mobile_normed);
         if let Some(m) = &mobile {
             match by_mobile.get(m) {
-                Some(&(ffc, frc)) => out.push(fc.cell_finding(
+                Some(first) => out.push(o.finding(
                     &D01,
-                    rc.row,
                     Column::Mobile,
                     format!(
                         "「{}」与 {}（{}）的手机号码相同，同一人不能重复推荐；请只在一张推荐表中保留此人",
-                        mobile_cell.raw,
-                        place(ffc, frc),
-                        frc.row.get(Column::Name).raw
+                        o.mobile,
+                        first.place(),
+                        first.name
                     ),
                 )),
                 None => {
-                    by_mobile.insert(m.clone(), (fc, rc));
+                    by_mobile.insert(m.clone(), o);
                 }
             }
         }
-        let name = rc.row.get(Column::Name).norm.as_str();
-        let unit = rc.row.get(Column::SendingUnit).norm.as_str();
+        let (name, unit) = (norm(&o.name), norm(&o.sending_unit));
         if name.is_empty() || unit.is_empty() {
             continue;
         }
-        let m = mobile.unwrap_or(Cow::Borrowed(mobile_cell.norm.as_str()));
+        let m = mobile.unwrap_or(mobile_normed);
         match by_name.entry((name, unit)) {
             Entry::Occupied(first) => {
-                let (ffc, frc, fm) = first.get();
+                let (first, fm) = first.get();
                 if *fm != m {
-                    out.push(fc.cell_finding(
+                    out.push(o.finding(
                         &D02,
-                        rc.row,
                         Column::Name,
                         format!(
                             "「{}」与 {} 同名同派出单位，但手机号码不同；请核对是否为同一人",
-                            rc.row.get(Column::Name).raw,
-                            place(ffc, frc)
+                            o.name,
+                            first.place()
                         ),
                     ));
                 }
             }
             Entry::Vacant(v) => {
-                v.insert((fc, rc, m));
+                v.insert((o, m));
             }
         }
     }
-    if ctx.history.is_empty() {
-        return;
+    if history.is_empty() {
+        return out;
     }
-    let mut past_mobile: HashMap<&str, &crate::registry::PastPerson> = HashMap::new();
-    let mut past_name: HashMap<(String, String), &crate::registry::PastPerson> = HashMap::new();
-    for p in ctx.history {
+    let mut past_mobile: HashMap<&str, &PastPerson> = HashMap::new();
+    let mut past_name: HashMap<(String, String), &PastPerson> = HashMap::new();
+    for p in history {
         if !p.mobile.is_empty() {
             past_mobile.insert(p.mobile.as_str(), p);
         }
         past_name.insert((norm(&p.name), norm(&p.unit)), p);
     }
-    for &(fc, rc) in &rows {
-        let mobile = parse_mobile(&rc.row.get(Column::Mobile).norm);
-        let key = (
-            rc.row.get(Column::Name).norm.clone(),
-            rc.row.get(Column::SendingUnit).norm.clone(),
-        );
+    for &o in &rows {
+        let mobile = parse_mobile(&norm(&o.mobile));
+        let key = (norm(&o.name), norm(&o.sending_unit));
         let hit = mobile
             .as_deref()
             .and_then(|m| past_mobile.get(m).copied())
             .or_else(|| past_name.get(&key).copied());
         if let Some(p) = hit {
-            out.push(fc.cell_finding(
+            out.push(o.finding(
                 &D03,
-                rc.row,
                 Column::Name,
                 format!(
                     "「{}」曾参加{}交流（{}）；请确认是否再次推荐",
-                    rc.row.get(Column::Name).raw,
-                    p.batch,
-                    p.unit
+                    o.name, p.batch, p.unit
                 ),
             ));
         }
     }
+    out
 }

@@ -1,9 +1,9 @@
 //! Group P: the programme as a whole, against the batch's targets (一). For the commission.
 
-use crate::engine::Ctx;
+use crate::batch::Batch;
 use crate::finding::Finding;
-use crate::form::{Column, Direction};
 use crate::rule;
+use crate::tally::Tally;
 
 rule! {
     /// More school teachers recommended than the batch's target (100), or more 科技副总 than 50.
@@ -23,24 +23,18 @@ rule! {
     pub const P02 = "P02", Warning, "一", Batch, "企业派出人数超过计划";
 }
 
-pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let b = ctx.batch;
-    let (ss, es) = (&ctx.normed.school_senior, &ctx.normed.enterprise_senior);
-    let (mut teachers, mut vps, mut engineers, mut deans) = (0u32, 0u32, 0u32, 0u32);
-    for rc in ctx.forms.iter().flat_map(|f| f.rows.iter()) {
-        let post = &rc.row.get(Column::Post).norm;
-        match rc.direction {
-            Some(Direction::School) => {
-                teachers += 1;
-                vps += u32::from(post == ss);
-            }
-            Some(Direction::Enterprise) => {
-                engineers += 1;
-                deans += u32::from(post == es);
-            }
-            None => {}
-        }
-    }
+/// The P01 and P02 findings for a batch's tally (every form of the batch summed): the totals
+/// against the batch's targets. `check` runs this over the input's tally; the service runs it over
+/// the tally it keeps for the batch.
+pub fn totals(b: &Batch, tally: &Tally) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Tally {
+        teachers,
+        tech_vps: vps,
+        engineers,
+        deans,
+        ..
+    } = *tally;
     let t = &b.targets;
     if teachers > t.school_to_enterprise {
         out.push(Finding::new(
@@ -78,4 +72,5 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             ),
         ));
     }
+    out
 }

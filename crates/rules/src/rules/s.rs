@@ -6,6 +6,7 @@ use crate::engine::{Ctx, FormCtx};
 use crate::finding::Finding;
 use crate::form::{Column, Direction};
 use crate::rule;
+use crate::tally::Tally;
 use crate::text::norm;
 
 rule! {
@@ -79,41 +80,20 @@ rule! {
 }
 
 struct Standing<'f, 'a> {
-    sent: u32,
-    received: u32,
-    school_senior: u32,
-    enterprise_senior: u32,
+    /// The school's people over all its forms.
+    tally: Tally,
     forms: Vec<&'f FormCtx<'a>>,
 }
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let batch = ctx.batch;
     for (_, forms) in ctx.schools() {
-        let mut st = Standing {
-            sent: 0,
-            received: 0,
-            school_senior: 0,
-            enterprise_senior: 0,
+        let st = Standing {
+            tally: forms.iter().map(|fc| fc.tally).sum(),
             forms,
         };
-        let (ss, es) = (&ctx.normed.school_senior, &ctx.normed.enterprise_senior);
-        for fc in &st.forms {
-            for rc in &fc.rows {
-                let post = &rc.row.get(Column::Post).norm;
-                match rc.direction {
-                    Some(Direction::School) => {
-                        st.sent += 1;
-                        st.school_senior += u32::from(post == ss);
-                    }
-                    Some(Direction::Enterprise) => {
-                        st.received += 1;
-                        st.enterprise_senior += u32::from(post == es);
-                    }
-                    None => {}
-                }
-            }
-        }
-        if st.sent + st.received == 0 {
+        let t = st.tally;
+        if t.teachers == 0 && t.engineers == 0 {
             continue;
         }
         let Some(first) = st.forms.first().copied() else {
@@ -127,12 +107,12 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             f
         };
         // S01
-        if st.sent != st.received {
+        if t.teachers != t.engineers {
             out.push(school_finding(
                 &S01,
                 format!(
                     "「{name}」全部推荐表合计派出 {} 人、接收 {} 人，不对等；派出与接收人数应相等",
-                    st.sent, st.received
+                    t.teachers, t.engineers
                 ),
             ));
         }
@@ -140,7 +120,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         check_fields(ctx, &st, out);
         // S06
         for fc in &st.forms {
-            let (s, r) = (fc.count(Direction::School), fc.count(Direction::Enterprise));
+            let (s, r) = (fc.tally.teachers, fc.tally.engineers);
             if s != r {
                 out.push(fc.form_finding(
                     &S06,
@@ -181,42 +161,39 @@ fn minimums(
     school_finding: &dyn Fn(&'static crate::catalogue::RuleMeta, String) -> Finding,
     out: &mut Vec<Finding>,
 ) {
-    if st.sent < t.min_sent {
+    if st.tally.teachers < t.min_sent {
         out.push(school_finding(
             &S03,
             format!(
                 "「{name}」为{}院校，派出 {} 人，少于下限 {} 人",
-                t.name, st.sent, t.min_sent
+                t.name, st.tally.teachers, t.min_sent
             ),
         ));
     }
-    if st.received < t.min_received {
+    if st.tally.engineers < t.min_received {
         out.push(school_finding(
             &S03,
             format!(
                 "「{name}」为{}院校，接收 {} 人，少于下限 {} 人",
-                t.name, st.received, t.min_received
+                t.name, st.tally.engineers, t.min_received
             ),
         ));
     }
-    if st.school_senior < t.min_school_senior {
+    if st.tally.tech_vps < t.min_school_senior {
         out.push(school_finding(
             &S04,
             format!(
                 "「{name}」为{}院校，挂任「{}」{} 人，少于下限 {} 人",
-                t.name, batch.posts.school_senior, st.school_senior, t.min_school_senior
+                t.name, batch.posts.school_senior, st.tally.tech_vps, t.min_school_senior
             ),
         ));
     }
-    if st.enterprise_senior < t.min_enterprise_senior {
+    if st.tally.deans < t.min_enterprise_senior {
         out.push(school_finding(
             &S05,
             format!(
                 "「{name}」为{}院校，接收挂任「{}」{} 人，少于下限 {} 人",
-                t.name,
-                batch.posts.enterprise_senior,
-                st.enterprise_senior,
-                t.min_enterprise_senior
+                t.name, batch.posts.enterprise_senior, st.tally.deans, t.min_enterprise_senior
             ),
         ));
     }
