@@ -92,16 +92,27 @@ impl Finding {
 /// [`catalogue::lookup`] and the column back to the label the crate uses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingRecord {
+    /// [`Finding::rule`], e.g. 「F04」.
     pub rule: String,
+    /// [`Finding::severity`].
     pub severity: Severity,
+    /// [`Finding::file`].
     pub file: Option<String>,
+    /// [`Finding::sheet`].
     pub sheet: Option<String>,
+    /// [`Finding::row`].
     pub row: Option<u32>,
+    /// [`Finding::column`]: a [`Column::label`] or one of [`PART_LABELS`].
     pub column: Option<String>,
+    /// [`Finding::value`].
     pub value: Option<String>,
+    /// [`Finding::school`].
     pub school: Option<String>,
+    /// [`Finding::message`].
     pub message: String,
+    /// [`Finding::clause`].
     pub clause: String,
+    /// [`Finding::cell`].
     pub cell: Option<String>,
 }
 

@@ -1,7 +1,9 @@
 //! `shuangshi-rules`: the rulebook of the “双千双师交流计划” as code.
 //!
 //! Forms, the organisation registry and the batch parameters go in; findings come out
-//! ([`engine::check`]). This crate is pure: it never does I/O and never fails — every input, however
+//! ([`engine::check`]). The service runs the same rules in parts: [`check_forms`] for the rules of a
+//! row, a form or a school, [`duplicates`] over [`Occurrence`]s and [`totals`] over a batch's
+//! [`Tally`], and stores the findings as [`FindingRecord`]s. This crate is pure: it never does I/O and never fails — every input, however
 //! malformed, gives a report. Reading files is `shuangshi-sheet`'s job.
 
 pub mod batch;
