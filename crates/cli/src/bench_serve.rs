@@ -599,9 +599,11 @@ async fn token(store: &Store, user_id: i64) -> anyhow::Result<String> {
 async fn seed(store: &Store, schools: usize) -> anyhow::Result<Plan> {
     let sys = Actor::system();
     let all = Scope::All;
-    if !store.list_batches().await.map_err(e)?.is_empty() {
+    let existing = store.list_batches().await.map_err(e)?;
+    if !existing.is_empty() {
         bail!(
-            "数据库中已有批次：基准测试会写入大量数据，只能在新建的空数据库上运行（如 createdb shuangshi_bench 后用 --database-url postgres://…/shuangshi_bench）"
+            "--database-url 所指的数据库中已有批次（如「{}」）：基准测试会写入大量数据，只能在新建的空数据库上运行（如 createdb shuangshi_bench 后用 --database-url postgres://…/shuangshi_bench）",
+            existing[0].name
         );
     }
     let enterprises = (schools / 2).max(2);
