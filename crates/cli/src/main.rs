@@ -4,6 +4,7 @@
 
 mod alloc;
 mod bench;
+mod bench_serve;
 mod check;
 mod demo;
 mod render;
@@ -105,8 +106,11 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: RulesFormat,
     },
-    /// 性能测试：生成一个官方格式的推荐表，对比 check 与 calamine 直接读取所有单元格的耗时和内存峰值
+    /// 性能测试：生成一个官方格式的推荐表，对比 check 与 calamine 直接读取所有单元格的耗时和内存峰值；
+    /// `bench serve` 测网页服务
     Bench {
+        #[command(subcommand)]
+        mode: Option<BenchMode>,
         /// 推荐表中的人数
         #[arg(long, default_value_t = 10_000)]
         people: usize,
@@ -116,6 +120,29 @@ enum Command {
         /// 保留生成的工作簿到此路径
         #[arg(long, value_name = "FILE")]
         keep: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchMode {
+    /// 服务端基准：在新建的临时数据库中生成整批数据（--scale 1：300 所学校、600 张推荐表、约 4,200 人），
+    /// 在本机启动网页服务，用多个并发客户端依次测各端点的每秒请求数与延迟
+    Serve {
+        /// 数据规模：1 为 300 所学校、600 张推荐表；10 为其十倍
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        scale: u32,
+        /// 并发客户端数
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        clients: u64,
+        /// 每个端点测量的秒数
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// 使用此 PostgreSQL 数据库（须为新建的空库）；默认在新建的临时目录中使用 SQLite
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        /// 学校数（代替 --scale，用于快速试跑）
+        #[arg(long, hide = true)]
+        schools: Option<usize>,
     },
 }
 
@@ -173,7 +200,29 @@ fn main() -> ExitCode {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { people, runs, keep } => bench::run(people, runs.max(1), keep),
+        Command::Bench {
+            mode:
+                Some(BenchMode::Serve {
+                    scale,
+                    clients,
+                    seconds,
+                    database_url,
+                    schools,
+                }),
+            ..
+        } => bench_serve::run(bench_serve::Options {
+            scale,
+            schools,
+            clients: usize::try_from(clients).unwrap_or(16),
+            seconds,
+            database_url,
+        }),
+        Command::Bench {
+            mode: None,
+            people,
+            runs,
+            keep,
+        } => bench::run(people, runs.max(1), keep),
         Command::Serve {
             addr,
             db,

@@ -808,3 +808,52 @@ fn serve_starts_answers_healthz_and_makes_tokens() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("审计日志校验通过"));
 }
+
+#[test]
+fn bench_serve_drives_every_endpoint_without_errors() {
+    let out = shuangshi(&[
+        "bench",
+        "serve",
+        "--schools",
+        "24",
+        "--clients",
+        "2",
+        "--seconds",
+        "0.3",
+    ]);
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("学校 24 所"), "{text}");
+    assert!(text.contains("生成数据耗时"), "{text}");
+    assert!(
+        text.contains("| 端点 | 请求数 | 每秒请求 | p50 ms | p99 ms | 错误 | 相对 /healthz |"),
+        "{text}"
+    );
+    let endpoints = [
+        "GET /healthz",
+        "GET /forms/{id}",
+        "GET /review（",
+        "GET /review/{id}",
+        "GET /roster",
+        "POST /api/v1/check",
+        "POST /forms/{id}/rows/{row}",
+        "POST /api/v1/submission",
+    ];
+    for endpoint in endpoints {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&format!("| {endpoint}")))
+            .unwrap_or_else(|| panic!("no row for {endpoint}:\n{text}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        // | label | requests | req/s | p50 | p99 | errors | ratio |
+        let requests: usize = cells[2].parse().unwrap();
+        assert!(requests > 0, "{endpoint} made no request:\n{text}");
+        assert_eq!(cells[6], "0", "{endpoint} had errors:\n{text}");
+    }
+    assert!(!text.contains("出错的请求"), "{text}");
+    assert!(text.contains("p99 < 50 ms"), "{text}");
+}
