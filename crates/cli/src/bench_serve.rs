@@ -17,11 +17,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use chrono::Utc;
+use shuangshi_app::checks;
 use shuangshi_rules::{Batch, Column, Org, PersonRow, Severity};
-use shuangshi_store::{
-    Actor, BatchRecord, FormContent, FormRecord, NewUser, Role, Scope, Store, SubmitRequest,
-};
-use shuangshi_web::school::checks;
+use shuangshi_store::{Actor, BatchRecord, FormContent, FormRecord, NewUser, Role, Scope, Store};
 use shuangshi_web::{AppState, WebConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -407,6 +405,25 @@ fn form_rows(
         .collect()
 }
 
+/// A form with no error for `school` (of `tier`) and `enterprise`: 8 people, 4 teachers sent
+/// (2 as 科技副总) and 4 engineers received (2 as 产业副院长), enough for every tier's minimums.
+/// `index` keeps people and the school's account apart from other generated forms.
+pub(crate) fn clean_form(
+    batch: &Batch,
+    school: &str,
+    tier: &'static str,
+    enterprise: &str,
+    index: usize,
+) -> FormContent {
+    let mut spec = school_spec(index, 1);
+    spec.name = school.to_owned();
+    spec.tier = tier;
+    let mut ent = enterprise_spec(index);
+    ent.name = enterprise.to_owned();
+    let rows = form_rows(batch, &spec, &ent, 1, 900_000 + index * 14);
+    content(&spec, &ent, &rows)
+}
+
 fn content(school: &SchoolSpec, enterprise: &EnterpriseSpec, rows: &[PersonRow]) -> FormContent {
     FormContent {
         header_school: school.name.clone(),
@@ -501,7 +518,7 @@ async fn seed_school(
         forms.push(outcome.form);
     }
     // The school's own check, as its pages and the submit run it.
-    let report = checks::check_forms(&batch.params, &registry, &checks::rules_forms(&forms));
+    let report = checks::check_school(&batch.params, &registry, &checks::rules_forms(&forms));
     let clean = !report
         .findings
         .iter()
@@ -535,27 +552,13 @@ async fn seed_school(
     })
 }
 
-/// Submits a seeded school's forms as the web's submit does (the report as its pages show it).
+/// Submits a seeded school's forms through the same use case as the web's submit.
 async fn submit(store: &Store, batch: &BatchRecord, school: &Seeded) -> anyhow::Result<i64> {
-    let registry = store.registry().await.map_err(e)?;
-    let mut report = checks::check_forms(
-        &batch.params,
-        &registry,
-        &checks::rules_forms(&school.forms),
-    );
-    checks::tidy(&mut report, &school.forms);
-    let req = SubmitRequest {
-        batch_id: batch.id,
-        school_id: school.id,
-        report: serde_json::to_value(&report)?,
-        checked: school.forms.iter().map(|f| (f.id, f.version)).collect(),
-    };
     let all = Scope::All;
-    store
-        .submit(&all, &req, Utc::now(), &Actor::system())
+    shuangshi_app::App::new(store.clone())
+        .submit(&all, &Actor::system(), batch, school.id, Utc::now())
         .await
-        .map_err(e)?
-        .ok_or_else(|| anyhow!("无法报送"))?;
+        .map_err(|err| anyhow!("「{}」无法报送：{err}", school.id))?;
     let s = store
         .get_submission(&all, batch.id, school.id)
         .await
@@ -687,6 +690,18 @@ async fn seed(store: &Store, schools: usize) -> anyhow::Result<Plan> {
         seeded.push(done.context("生成数据的任务异常退出")??);
     }
     seeded.sort_by_key(|s| s.index);
+    // Clean means clean as the school's pages show it, duplicates across schools included.
+    let app = shuangshi_app::App::new(store.clone());
+    for s in &mut seeded {
+        if s.clean {
+            let report = app
+                .school_report(&Scope::All, &batch, s.id)
+                .await
+                .map_err(|err| anyhow!("{err}"))?
+                .ok_or_else(|| anyhow!("学校 {} 的检查结果缺失", s.id))?;
+            s.clean = !report.report.has_errors();
+        }
+    }
     let forms = seeded.iter().map(|s| s.forms.len()).sum();
     let people = seeded
         .iter()
@@ -1673,7 +1688,7 @@ mod tests {
                     form
                 })
                 .collect();
-            let report = checks::check_forms(&batch, &registry, &forms);
+            let report = checks::check_school(&batch, &registry, &forms);
             let errors: Vec<&str> = report
                 .findings
                 .iter()

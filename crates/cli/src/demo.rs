@@ -5,10 +5,11 @@
 
 use anyhow::anyhow;
 use chrono::{Duration, Utc};
-use shuangshi_rules::{Batch, Input, Org};
+use shuangshi_app::forms::Mode;
+use shuangshi_app::submissions::Decide;
+use shuangshi_rules::{Batch, Column, Org};
 use shuangshi_store::{
     Actor, BatchStatus, Decision, FormContent, NewUser, ReviewReason, Role, Scope, Store,
-    SubmitRequest,
 };
 
 /// The password of every demo account (a demo is for clicking through, not for real data).
@@ -108,8 +109,6 @@ const FORM_YI: &[u8] =
     include_bytes!("../../../examples/forms/重庆甲职业技术学院-重庆乙智能制造有限公司.xlsx");
 const FORM_BING: &[u8] =
     include_bytes!("../../../examples/forms/重庆甲职业技术学院-重庆丙软件有限公司.xlsx");
-const FORM_WU: &[u8] =
-    include_bytes!("../../../examples/forms/重庆丁工业学校-重庆戊机电集团有限公司.docx");
 
 /// A 1×1 PNG: the demo's "sealed scan".
 pub const TINY_PNG: &[u8] = &[
@@ -196,12 +195,13 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                 .await
                 .map_err(e)?;
         }
-        // A confirmed partnership with a form filled from `bytes`; returns the form id.
+        // Every state below is reached through the same use cases as the pages and the API.
+        let app = shuangshi_app::App::new(store.clone());
+        let refused = |err: shuangshi_app::Error| anyhow!("{err}");
+        // A confirmed partnership with a form of `c`; returns the form id.
         let partner = async |school: &str,
                              enterprise: &str,
-                             file: &str,
-                             bytes: &[u8],
-                             confirm: bool|
+                             c: Option<FormContent>|
                -> anyhow::Result<Option<i64>> {
             let (s, en) = (id_of(school).await?, id_of(enterprise).await?);
             let p = store
@@ -209,27 +209,29 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                 .await
                 .map_err(e)?
                 .ok_or_else(|| anyhow!("无法建立合作关系"))?;
-            if !confirm {
+            let Some(c) = c else {
                 return Ok(None);
-            }
+            };
             let p = store
                 .respond_partnership(&all, p.id, true, &sys)
                 .await
                 .map_err(e)?
                 .ok_or_else(|| anyhow!("无法确认合作关系"))?;
             let form_id = p.form_id.ok_or_else(|| anyhow!("确认后没有推荐表"))?;
-            let c = content(file, bytes, school, enterprise)?;
-            store
-                .replace_rows(&all, form_id, &c, None, &sys)
+            let form = store
+                .get_form(&all, form_id)
                 .await
-                .map_err(e)?;
+                .map_err(e)?
+                .ok_or_else(|| anyhow!("推荐表缺失"))?;
+            app.replace_content(&all, &sys, &batch, &form, &c, None, Mode::Commit)
+                .await
+                .map_err(refused)?;
             Ok(Some(form_id))
         };
-        // Confirms every row, seals, and submits the school's forms; returns the version id.
+        // The enterprise confirms every row, the sealed scan is uploaded, and the school submits;
+        // returns the submission id.
         let submit = async |school: &str, forms: &[i64]| -> anyhow::Result<i64> {
             let school_id = id_of(school).await?;
-            let mut checked = Vec::new();
-            let mut rules_forms = Vec::new();
             for &f in forms {
                 let form = store
                     .get_form(&all, f)
@@ -237,7 +239,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                     .map_err(e)?
                     .ok_or_else(|| anyhow!("推荐表缺失"))?;
                 let ids: Vec<i64> = form.rows.iter().map(|r| r.id).collect();
-                let form = store
+                store
                     .confirm_rows(&all, f, &ids, Some(form.version), &sys)
                     .await
                     .map_err(e)?
@@ -246,103 +248,77 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                     .put_scan(&all, f, "image/png", TINY_PNG.to_vec(), &sys)
                     .await
                     .map_err(e)?;
-                checked.push((f, form.version));
-                rules_forms.push(form.to_rules_form());
             }
-            let registry = store.registry().await.map_err(e)?;
-            let report = shuangshi_rules::check(Input {
-                batch: &batch.params,
-                forms: &rules_forms,
-                registry: Some(&registry),
-                history: &[],
-            });
-            let req = SubmitRequest {
-                batch_id: batch.id,
-                school_id,
-                report: serde_json::to_value(&report)?,
-                checked,
-            };
-            let v = store
-                .submit(&all, &req, Utc::now(), &sys)
+            let v = app
+                .submit(&all, &sys, &batch, school_id, Utc::now())
                 .await
-                .map_err(e)?
-                .ok_or_else(|| anyhow!("无法报送"))?;
-            Ok(v.id)
+                .map_err(refused)?;
+            Ok(v.submission_id)
         };
-        // 草稿: two forms, one with errors.
-        partner(
-            "重庆甲职业技术学院",
-            "重庆乙智能制造有限公司",
-            "乙.xlsx",
-            FORM_YI,
-            true,
-        )
-        .await?;
-        partner(
-            "重庆甲职业技术学院",
-            "重庆丙软件有限公司",
-            "丙.xlsx",
-            FORM_BING,
-            true,
-        )
-        .await?;
-        // 已报送 (中职: 职成教处 reviews it).
-        if let Some(f) = partner(
-            "重庆丁工业学校",
-            "重庆戊机电集团有限公司",
-            "戊.docx",
-            FORM_WU,
-            true,
-        )
-        .await?
+        let clean = |school: &str, tier: &'static str, enterprise: &str, index: usize| {
+            crate::bench_serve::clean_form(&batch.params, school, tier, enterprise, index)
+        };
+        // 已报送 (中职: 职成教处 reviews it). Its first teacher, 郑强, is recommended again by
+        // 重庆甲职业技术学院 below (D01): both schools see it, and it cannot be accepted until it
+        // is resolved.
+        let mut ding = clean("重庆丁工业学校", "中职", "重庆戊机电集团有限公司", 1);
+        if let Some(row) = ding.rows.first_mut() {
+            row[Column::Name as usize] = "郑强".to_owned();
+            row[Column::Mobile as usize] = "13800000001".to_owned();
+        }
+        if let Some(f) = partner("重庆丁工业学校", "重庆戊机电集团有限公司", Some(ding)).await?
         {
             submit("重庆丁工业学校", &[f]).await?;
         }
-        // 已退回, with reasons.
-        if let Some(f) = partner(
-            "重庆壬城市职业学院",
-            "重庆丙软件有限公司",
+        // 草稿: two forms with errors (and the duplicate of 郑强).
+        let yi = content(
+            "乙.xlsx",
+            FORM_YI,
+            "重庆甲职业技术学院",
+            "重庆乙智能制造有限公司",
+        )?;
+        partner("重庆甲职业技术学院", "重庆乙智能制造有限公司", Some(yi)).await?;
+        let bing = content(
             "丙.xlsx",
             FORM_BING,
-            true,
-        )
-        .await?
+            "重庆甲职业技术学院",
+            "重庆丙软件有限公司",
+        )?;
+        partner("重庆甲职业技术学院", "重庆丙软件有限公司", Some(bing)).await?;
+        // 已退回, with reasons.
+        let ren = clean("重庆壬城市职业学院", "市级双高", "重庆丙软件有限公司", 2);
+        if let Some(f) = partner("重庆壬城市职业学院", "重庆丙软件有限公司", Some(ren)).await?
         {
-            let v = submit("重庆壬城市职业学院", &[f]).await?;
-            let reasons = [ReviewReason {
-                rule: "S03".to_owned(),
-                message: "派出和接收人数少于本校类别的下限，请补充人员".to_owned(),
-            }];
-            store
-                .review(
-                    &all,
-                    v,
-                    Decision::Returned,
-                    &reasons,
-                    "请补充后重新报送。",
-                    &sys,
-                )
-                .await
-                .map_err(e)?;
+            let id = submit("重庆壬城市职业学院", &[f]).await?;
+            let d = Decide {
+                submission_id: id,
+                decision: Decision::Returned,
+                picked: Vec::new(),
+                extra: vec![ReviewReason {
+                    rule: String::new(),
+                    message: "派出教师的专业与企业接收岗位的对应关系不清楚，请在「专业领域」中写明"
+                        .to_owned(),
+                }],
+                note: "请补充后重新报送。".to_owned(),
+            };
+            app.decide(&all, &sys, &batch, &d).await.map_err(refused)?;
         }
         // 已受理.
-        if let Some(f) = partner(
-            "重庆庚高等专科学校",
-            "重庆己新材料研究院",
-            "丙.xlsx",
-            FORM_BING,
-            true,
-        )
-        .await?
+        let geng = clean("重庆庚高等专科学校", "其他高职", "重庆己新材料研究院", 3);
+        if let Some(f) = partner("重庆庚高等专科学校", "重庆己新材料研究院", Some(geng)).await?
         {
-            let v = submit("重庆庚高等专科学校", &[f]).await?;
-            store
-                .review(&all, v, Decision::Accepted, &[], "", &sys)
-                .await
-                .map_err(e)?;
+            let id = submit("重庆庚高等专科学校", &[f]).await?;
+            let d = Decide {
+                submission_id: id,
+                decision: Decision::Accepted,
+                picked: Vec::new(),
+                extra: Vec::new(),
+                note: String::new(),
+            };
+            app.decide(&all, &sys, &batch, &d).await.map_err(refused)?;
         }
         // 待企业确认.
-        partner("重庆辛技师学院", "重庆癸商贸有限公司", "", &[], false).await?;
+        partner("重庆辛技师学院", "重庆癸商贸有限公司", None).await?;
         println!("演示数据已生成。");
     }
     println!("演示账号（密码均为 {DEMO_PASSWORD}；若已修改，请用修改后的密码）：");

@@ -243,6 +243,7 @@ impl Store {
             ),
         )
         .await?;
+        crate::checks::clear_checks_in(tx.conn(), Some(id)).await?;
         tx.commit().await?;
         batch_from(updated)
     }

@@ -365,3 +365,133 @@ pub mod reviews {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod form_checks {
+    //! `form_checks`: a form's own findings and tally at the version they were computed on.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "form_checks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub form_id: i64,
+        pub batch_id: i64,
+        pub school_id: i64,
+        pub form_version: i32,
+        pub teachers: i32,
+        pub tech_vps: i32,
+        pub engineers: i32,
+        pub deans: i32,
+        pub undetermined: i32,
+        /// JSON: `CheckRecord` of the form's findings.
+        #[sea_orm(column_type = "Text")]
+        pub findings: String,
+        pub checked_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod school_checks {
+    //! `school_checks`: the findings about a school as a whole, and what they were computed on.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "school_checks")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub school_id: i64,
+        /// The school's forms and versions the check saw (`id:version,…`).
+        pub stamp: String,
+        #[sea_orm(column_type = "Text")]
+        pub findings: String,
+        pub checked_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod people_index {
+    //! `people_index`: one person row of one form, by identity key.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "people_index")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub school_id: i64,
+        pub form_id: i64,
+        pub row_no: i32,
+        pub mobile_key: Option<String>,
+        pub name_key: Option<String>,
+        pub person_key: Option<String>,
+        /// JSON: the `Occurrence` the duplicate rules read.
+        #[sea_orm(column_type = "Text")]
+        pub occurrence: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod batch_findings {
+    //! `batch_findings`: a duplicate finding (D01–D03) of one key, on a form it concerns.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "batch_findings")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub form_id: i64,
+        pub row_no: Option<i32>,
+        pub key: String,
+        /// The finding is on this form's row (else it names one of its rows).
+        pub own: bool,
+        #[sea_orm(column_type = "Text")]
+        pub finding: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod pending_uploads {
+    //! `pending_uploads`: a checked upload waiting for its commit, until `expires_at`.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "pending_uploads")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token: String,
+        pub user_id: i64,
+        pub form_id: i64,
+        pub form_version: i32,
+        pub file_name: String,
+        #[sea_orm(column_type = "Blob")]
+        pub bytes: Vec<u8>,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

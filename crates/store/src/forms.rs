@@ -1169,3 +1169,64 @@ fn scan_row_info(r: ScanRow, current_version: i32) -> ScanInfo {
         valid: form_version == current_version,
     }
 }
+
+/// `(form id, version)` of every form of a school in a batch (any partnership status), for the
+/// stamp of a stored check.
+pub(crate) async fn school_form_versions(
+    conn: &impl ConnectionTrait,
+    batch_id: i64,
+    school_id: i64,
+) -> Result<Vec<(i64, i32)>, StoreError> {
+    let pids: Vec<i64> = partnerships::Entity::find()
+        .select_only()
+        .column(partnerships::Column::Id)
+        .filter(partnerships::Column::BatchId.eq(batch_id))
+        .filter(partnerships::Column::SchoolId.eq(school_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut out = Vec::new();
+    for chunk in pids.chunks(500) {
+        let v: Vec<(i64, i32)> = forms::Entity::find()
+            .select_only()
+            .column(forms::Column::Id)
+            .column(forms::Column::Version)
+            .filter(forms::Column::PartnershipId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(v);
+    }
+    Ok(out)
+}
+
+/// The schools of a batch that have at least one form.
+pub(crate) async fn batch_school_ids(
+    conn: &impl ConnectionTrait,
+    batch_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let pids: Vec<(i64, i64)> = partnerships::Entity::find()
+        .select_only()
+        .column(partnerships::Column::Id)
+        .column(partnerships::Column::SchoolId)
+        .filter(partnerships::Column::BatchId.eq(batch_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let with_form: std::collections::HashSet<i64> = forms::Entity::find()
+        .select_only()
+        .column(forms::Column::PartnershipId)
+        .into_tuple::<i64>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut out: Vec<i64> = pids
+        .into_iter()
+        .filter(|(p, _)| with_form.contains(p))
+        .map(|(_, s)| s)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}

@@ -7,7 +7,8 @@
 //!
 //! Modules: [`db`] (connect, transactions, time, paging), [`scope`], [`accounts`] (users, login,
 //! tokens), [`sessions`] (tower-sessions store), [`audit`], [`orgs`], [`batches`],
-//! [`partnerships`], [`forms`] (rows, confirmation, scans), [`submissions`] (versions, reviews).
+//! [`partnerships`], [`forms`] (rows, confirmation, scans), [`submissions`] (versions, reviews),
+//! [`checks`] (findings kept as data, the identity index), [`pending`] (checked uploads).
 
 mod entity;
 mod migration;
@@ -15,13 +16,16 @@ mod migration;
 pub mod accounts;
 pub mod audit;
 pub mod batches;
+pub mod checks;
 pub mod db;
 pub mod error;
 pub mod forms;
 pub mod orgs;
 pub mod partnerships;
+pub mod pending;
 pub mod scope;
 pub mod sessions;
+pub mod snapshot;
 pub mod submissions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -29,6 +33,10 @@ pub mod testing;
 pub use accounts::{ApiToken, LoginOutcome, NewUser, Role, User, UserFilter};
 pub use audit::{AuditBreak, AuditCheck, AuditEntry, AuditFilter, AuditRecord};
 pub use batches::{BatchRecord, BatchStatus, Extension};
+pub use checks::{
+    AffectedPeople, FormCheck, IndexedPerson, PersonKeys, PlacedFinding, SchoolCheck,
+    StoredFormCheck, StoredSchoolCheck,
+};
 pub use db::{Actor, Backend, PageRequest, Paged, Store, Tx, db_time, now};
 pub use error::StoreError;
 pub use forms::{
@@ -36,7 +44,12 @@ pub use forms::{
 };
 pub use orgs::{ImportSummary, OrgFilter, OrgRecord};
 pub use partnerships::{Partnership, PartnershipFilter, PartnershipStatus};
+pub use pending::PendingUpload;
 pub use scope::Scope;
+pub use snapshot::{
+    SNAPSHOT_VERSION, SnapActor, SnapBatch, SnapEnterprise, SnapForm, SnapReport, SnapRow,
+    SnapScan, SnapSchool, Snapshot,
+};
 pub use submissions::{
     Decision, Review, ReviewReason, Submission, SubmissionFilter, SubmissionStatus,
     SubmissionVersion, SubmitRequest, VersionInfo, WorkflowFacts,

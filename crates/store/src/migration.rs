@@ -8,13 +8,17 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
+mod m0002_checks;
 
 /// All migrations, oldest first.
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_initial::Initial)]
+        vec![
+            Box::new(m0001_initial::Initial),
+            Box::new(m0002_checks::Checks),
+        ]
     }
 }
 
@@ -40,4 +44,3 @@ pub(crate) fn index(name: &str, table: impl IntoIden + 'static) -> IndexCreateSt
 pub(crate) fn blob_col(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).blob().not_null().to_owned()
 }
-

@@ -212,6 +212,7 @@ impl Store {
             ),
         )
         .await?;
+        crate::checks::clear_checks_in(tx.conn(), None).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -267,6 +268,7 @@ impl Store {
             .one(tx.conn())
             .await?
             .ok_or(StoreError::NotFound("单位"))?;
+        crate::checks::clear_checks_in(tx.conn(), None).await?;
         tx.commit().await?;
         Ok(org_from(m))
     }
@@ -316,6 +318,7 @@ impl Store {
             ),
         )
         .await?;
+        crate::checks::clear_checks_in(tx.conn(), None).await?;
         tx.commit().await?;
         Ok(Some(org_from(updated)))
     }

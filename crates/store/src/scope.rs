@@ -68,6 +68,15 @@ fn partnership_ids_where(cond: Condition) -> SelectStatement {
         .to_owned()
 }
 
+/// The ids of the forms in scope, as a subquery (for tables keyed by form).
+pub(crate) fn form_ids_where(scope: &Scope) -> SelectStatement {
+    Query::select()
+        .column(forms::Column::Id)
+        .from(forms::Entity)
+        .cond_where(scope.form_filter())
+        .to_owned()
+}
+
 impl Scope {
     /// The condition on `orgs`.
     pub(crate) fn org_filter(&self) -> Condition {

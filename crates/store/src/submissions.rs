@@ -27,6 +27,10 @@ use crate::error::StoreError;
 use crate::forms::{FormRecord, form_out};
 use crate::partnerships::{PartnershipStatus, ensure_submission, org_map, require_open_batch};
 use crate::scope::{Scope, like_contains};
+use crate::snapshot::{
+    SNAPSHOT_VERSION, SnapActor, SnapBatch, SnapEnterprise, SnapForm, SnapReport, SnapRow,
+    SnapScan, SnapSchool, Snapshot,
+};
 
 /// Where a school's submission stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -162,7 +166,7 @@ pub struct VersionInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubmissionVersion {
     pub info: VersionInfo,
-    pub snapshot: serde_json::Value,
+    pub snapshot: Snapshot,
 }
 
 /// Filters for the commission's inbox.
@@ -182,8 +186,8 @@ pub struct SubmissionFilter {
 pub struct SubmitRequest {
     pub batch_id: i64,
     pub school_id: i64,
-    /// The JSON report (shape of `shuangshi_rules::Report`) of the school's forms.
-    pub report: serde_json::Value,
+    /// The findings and tally the school's forms were checked with.
+    pub report: SnapReport,
     /// `(form id, version)` of every form the report was computed on.
     pub checked: Vec<(i64, i32)>,
 }
@@ -457,37 +461,62 @@ impl Store {
         let receipt = receipt_no(batch.number, req.school_id, version_no);
         let ids: Vec<i64> = forms.iter().map(|f| f.id).collect();
         let scans = latest_scans(tx.conn(), &ids).await?;
-        let snapshot = serde_json::json!({
-            "receipt_no": receipt,
-            "batch": { "id": batch.id, "number": batch.number, "name": batch.name },
-            "school": { "id": school.id, "name": school.name, "category": school.category },
-            "version_no": version_no,
-            "submitted_at": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            "submitted_by": { "user_id": actor.user_id, "name": actor.name },
-            "forms": forms.iter().map(|f| {
-                let scan = scans.get(&f.id);
-                serde_json::json!({
-                    "form_id": f.id,
-                    "partnership_id": f.partnership_id,
-                    "enterprise": { "id": f.enterprise_id, "name": f.enterprise_name, "category": f.enterprise_category },
-                    "version": f.version,
-                    "content_hash": f.content_hash,
-                    "header_school": f.header_school,
-                    "header_enterprise": f.header_enterprise,
-                    "filler": f.filler,
-                    "phone": f.phone,
-                    "rows": f.rows.iter().map(|r| serde_json::json!({
-                        "row_id": r.id,
-                        "position": r.position,
-                        "cells": r.cells,
-                        "confirmed_version": r.confirmed_version,
-                    })).collect::<Vec<_>>(),
-                    "scan": scan.map(|(id, v, sha)| serde_json::json!({ "scan_id": id, "form_version": v, "sha256": sha })),
+        let snapshot = Snapshot {
+            snapshot_version: SNAPSHOT_VERSION,
+            receipt_no: receipt.clone(),
+            batch: SnapBatch {
+                id: batch.id,
+                number: batch.number,
+                name: batch.name.clone(),
+            },
+            school: SnapSchool {
+                id: school.id,
+                name: school.name.clone(),
+                category: school.category.clone(),
+            },
+            version_no,
+            submitted_at: now,
+            submitted_by: SnapActor {
+                user_id: actor.user_id,
+                name: actor.name.clone(),
+            },
+            forms: forms
+                .iter()
+                .map(|f| SnapForm {
+                    form_id: f.id,
+                    partnership_id: f.partnership_id,
+                    enterprise: SnapEnterprise {
+                        id: f.enterprise_id,
+                        name: f.enterprise_name.clone(),
+                        category: f.enterprise_category.clone(),
+                    },
+                    version: f.version,
+                    content_hash: f.content_hash.clone(),
+                    header_school: f.header_school.clone(),
+                    header_enterprise: f.header_enterprise.clone(),
+                    filler: f.filler.clone(),
+                    phone: f.phone.clone(),
+                    rows: f
+                        .rows
+                        .iter()
+                        .map(|r| SnapRow {
+                            row_id: r.id,
+                            position: r.position,
+                            cells: r.cells.clone(),
+                            confirmed_version: r.confirmed_version,
+                        })
+                        .collect(),
+                    scan: scans.get(&f.id).map(|(id, v, sha)| SnapScan {
+                        scan_id: *id,
+                        form_version: *v,
+                        sha256: sha.clone(),
+                    }),
                 })
-            }).collect::<Vec<_>>(),
-            "report": req.report,
-        });
-        let text = snapshot.to_string();
+                .collect(),
+            report: req.report.clone(),
+        };
+        let text = serde_json::to_string(&snapshot)
+            .map_err(|e| StoreError::Corrupt(format!("快照无法保存：{e}")))?;
         let snapshot_hash = hex::encode(Sha256::digest(text.as_bytes()));
         let am = submission_versions::ActiveModel {
             id: NotSet,
@@ -733,8 +762,7 @@ impl Store {
             .await?
             .map(review_out)
             .transpose()?;
-        let snapshot = serde_json::from_str(&v.snapshot)
-            .map_err(|e| StoreError::Corrupt(format!("报送版本 {version_id} 的快照：{e}")))?;
+        let snapshot = Snapshot::parse(&v.snapshot, &format!("报送版本 {version_id} "))?;
         Ok(Some(SubmissionVersion {
             info: version_info(v, review),
             snapshot,

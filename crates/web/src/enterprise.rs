@@ -290,11 +290,11 @@ pub async fn confirm_page(
         .get_batch(form.batch_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let registry = state.store.registry().await?;
-    let rules_form = form.to_rules_form();
-    let mut report =
-        checks::check_forms(&batch.params, &registry, std::slice::from_ref(&rules_form));
-    checks::tidy(&mut report, std::slice::from_ref(&form));
+    let (form, report) = state
+        .app
+        .form_report(&user.scope(), &batch, form.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let laid = checks::lay_out(&form, &report);
     let pending = laid.rows.iter().filter(|r| !r.confirmed).count();
     let mut frame = user

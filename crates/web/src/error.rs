@@ -100,6 +100,20 @@ impl From<shuangshi_store::StoreError> for AppError {
     }
 }
 
+/// A use case's error: a refusal is a conflict whose message the user sees (handlers that show
+/// the refusal's findings match on it first); the store's errors map as above.
+impl From<shuangshi_app::Error> for AppError {
+    fn from(e: shuangshi_app::Error) -> Self {
+        use shuangshi_app::Error as E;
+        match e {
+            E::Refused(r) => AppError::Conflict(r.message),
+            E::NotFound => AppError::NotFound,
+            E::Store(e) => AppError::from(e),
+            E::Task(e) => AppError::internal(e),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::internal(e)

@@ -159,9 +159,89 @@ pub struct Snapshot {
     pub report: SnapReport,
 }
 
+impl SnapFinding {
+    fn of(f: &shuangshi_rules::Finding) -> SnapFinding {
+        SnapFinding {
+            rule: f.rule.to_owned(),
+            severity: f.severity.as_str().to_owned(),
+            file: f.file.clone(),
+            row: f.row,
+            column: f.column.map(str::to_owned),
+            value: f.value.clone(),
+            message: f.message.clone(),
+            clause: f.clause.to_owned(),
+            cell: f.cell.clone(),
+        }
+    }
+
+    fn of_record(f: &shuangshi_rules::FindingRecord) -> SnapFinding {
+        SnapFinding {
+            rule: f.rule.clone(),
+            severity: f.severity.as_str().to_owned(),
+            file: f.file.clone(),
+            row: f.row,
+            column: f.column.clone(),
+            value: f.value.clone(),
+            message: f.message.clone(),
+            clause: f.clause.clone(),
+            cell: f.cell.clone(),
+        }
+    }
+}
+
 impl Snapshot {
-    pub fn from_value(v: &serde_json::Value) -> Snapshot {
-        serde_json::from_value(v.clone()).unwrap_or_default()
+    /// The page's and the API's view of a stored snapshot; `live` are the findings standing now on
+    /// the school's rows that the snapshot did not have (listed after the submitted ones, in the
+    /// order the review decision picks reasons from).
+    pub fn from_store(
+        s: &shuangshi_store::Snapshot,
+        live: &[shuangshi_rules::Finding],
+    ) -> Snapshot {
+        Snapshot {
+            receipt_no: s.receipt_no.clone(),
+            version_no: s.version_no,
+            submitted_at: s
+                .submitted_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            forms: s
+                .forms
+                .iter()
+                .map(|f| SnapForm {
+                    form_id: f.form_id,
+                    enterprise: SnapOrg {
+                        id: f.enterprise.id,
+                        name: f.enterprise.name.clone(),
+                    },
+                    version: f.version,
+                    header_school: f.header_school.clone(),
+                    header_enterprise: f.header_enterprise.clone(),
+                    filler: f.filler.clone(),
+                    phone: f.phone.clone(),
+                    rows: f
+                        .rows
+                        .iter()
+                        .map(|r| SnapRow {
+                            row_id: r.row_id,
+                            cells: r.cells.clone(),
+                            confirmed_version: r.confirmed_version,
+                        })
+                        .collect(),
+                    scan: f.scan.as_ref().map(|x| SnapScan {
+                        scan_id: x.scan_id,
+                        form_version: x.form_version,
+                    }),
+                })
+                .collect(),
+            report: SnapReport {
+                findings: s
+                    .report
+                    .findings
+                    .iter()
+                    .map(SnapFinding::of_record)
+                    .chain(live.iter().map(SnapFinding::of))
+                    .collect(),
+            },
+        }
     }
 
     pub fn people(&self) -> usize {
@@ -526,6 +606,23 @@ async fn with_versions(
     Ok((submission, versions))
 }
 
+/// The findings standing now on a submission's school rows that its current snapshot did not
+/// have (a duplicate recommended by another school since it submitted).
+async fn live_findings(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<Vec<shuangshi_rules::Finding>, AppError> {
+    let Some(batch) = crate::auth::current_batch(&state.store).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(state
+        .app
+        .review_findings(&user.scope(), &batch, id)
+        .await?
+        .1)
+}
+
 async fn load(
     state: &AppState,
     user: &CurrentUser,
@@ -550,7 +647,13 @@ async fn load(
                 .get_version(&scope, v.id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            Some((full.info, Snapshot::from_value(&full.snapshot)))
+            // The current version also shows what stands now on the school's rows.
+            let live = if versions.last().map(|l| l.id) == Some(v.id) {
+                live_findings(state, user, id).await?
+            } else {
+                Vec::new()
+            };
+            Some((full.info, Snapshot::from_store(&full.snapshot, &live)))
         }
         None => None,
     };
@@ -712,7 +815,7 @@ async fn snapshot_of(
         .get_version(&user.scope(), v.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Snapshot::from_value(&full.snapshot))
+    Ok(Snapshot::from_store(&full.snapshot, &[]))
 }
 
 async fn compute_diff(
@@ -766,7 +869,8 @@ pub async fn diff_page(
 #[derive(Debug, Deserialize)]
 pub struct Empty {}
 
-/// Decides on the current version of a submission; `Err` carries a message the reviewer can act on.
+/// Decides on the current version of a submission ([`shuangshi_app::App::decide`]); `Err` carries
+/// the refusal the reviewer can act on.
 async fn decide(
     state: &AppState,
     user: &CurrentUser,
@@ -776,36 +880,22 @@ async fn decide(
     extra: Vec<ReviewReason>,
     note: &str,
 ) -> Result<Result<Review, String>, AppError> {
-    let loaded = load(state, user, id, None).await?;
-    let Some((v, snapshot)) = loaded.shown else {
-        return Ok(Err("该学校尚未报送，无法审核".to_owned()));
+    let batch = crate::school::batch_or_conflict(&state.store).await?;
+    let d = shuangshi_app::submissions::Decide {
+        submission_id: id,
+        decision,
+        picked: picked.to_vec(),
+        extra,
+        note: note.to_owned(),
     };
-    let mut reasons: Vec<ReviewReason> = picked
-        .iter()
-        .filter_map(|&i| snapshot.report.findings.get(i))
-        .map(|f| ReviewReason {
-            rule: f.rule.clone(),
-            message: f.message.clone(),
-        })
-        .collect();
-    reasons.extend(extra);
-    if note.chars().count() > 2000 {
-        return Ok(Err("审核意见不超过 2000 字".to_owned()));
-    }
     match state
-        .store
-        .review(&user.scope(), v.id, decision, &reasons, note, &user.actor())
+        .app
+        .decide(&user.scope(), &user.actor(), &batch, &d)
         .await
     {
-        Ok(Some(r)) => Ok(Ok(r)),
-        Ok(None) => Err(AppError::NotFound),
-        Err(e) => {
-            let e = AppError::from(e);
-            if matches!(e, AppError::NotFound | AppError::Internal(_)) {
-                return Err(e);
-            }
-            Ok(Err(e.to_string()))
-        }
+        Ok(r) => Ok(Ok(r)),
+        Err(shuangshi_app::Error::Refused(r)) => Ok(Err(r.message)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use shuangshi_app::App;
 use shuangshi_store::Store;
 
 use crate::security;
@@ -44,10 +45,13 @@ impl Default for WebConfig {
     }
 }
 
-/// What every handler can reach: the settings and the database. Cheap to clone.
+/// What every handler can reach: the settings, the use cases and the database. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub config: Arc<WebConfig>,
+    /// The use cases ([`shuangshi_app`]): every change goes through them.
+    pub app: App,
+    /// The database, for reads that are not use cases.
     pub store: Store,
     /// Per-address limit on login attempts (in memory, per instance).
     pub login_throttle: Arc<LoginThrottle>,
@@ -61,6 +65,7 @@ impl AppState {
         ));
         AppState {
             config: Arc::new(config),
+            app: App::new(store.clone()),
             store,
             login_throttle,
         }

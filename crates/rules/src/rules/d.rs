@@ -256,3 +256,43 @@ pub fn duplicates(occurrences: &[Occurrence], history: &[PastPerson]) -> Vec<Fin
     }
     out
 }
+
+/// What a duplicate finding depends on: the people sharing a mobile number (D01), a name and
+/// sending unit (D02), or the one row against earlier batches (D03). A service that keeps the
+/// findings files each under its key and recomputes a key's findings when its people change.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DuplicateKey {
+    /// [`Occurrence::mobile_key`].
+    Mobile(String),
+    /// [`Occurrence::name_key`].
+    NameUnit(String),
+    /// The row alone.
+    Row,
+}
+
+/// The key a finding of [`duplicates`] on occurrence `o` depends on.
+pub fn duplicate_key(f: &Finding, o: &Occurrence) -> DuplicateKey {
+    let key = if f.rule == D01.id {
+        o.mobile_key().map(DuplicateKey::Mobile)
+    } else if f.rule == D02.id {
+        o.name_key().map(DuplicateKey::NameUnit)
+    } else {
+        None
+    };
+    key.unwrap_or(DuplicateKey::Row)
+}
+
+/// The D01 finding on the first occurrence of a mobile number, naming a later one: the school of
+/// the first occurrence sees the duplicate too, on its own row.
+pub fn counterpart(first: &Occurrence, later: &Occurrence) -> Finding {
+    first.finding(
+        &D01,
+        Column::Mobile,
+        format!(
+            "「{}」又在 {}（{}）被推荐，同一人不能重复推荐；请与对方学校协商，只在一张推荐表中保留此人",
+            first.mobile,
+            later.place(),
+            later.name
+        ),
+    )
+}

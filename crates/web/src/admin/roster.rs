@@ -17,7 +17,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use shuangshi_rules::text::{mask_account, mask_mobile, norm};
-use shuangshi_rules::{Column as C, Direction, Finding, Input, check, directions};
+use shuangshi_rules::{Column as C, Direction, Finding, Input, directions};
 use shuangshi_store::forms::FIRST_ROW;
 use shuangshi_store::{PageRequest, Scope, SubmissionFilter, SubmissionStatus};
 
@@ -221,7 +221,9 @@ pub async fn gather(
 ) -> Result<Gathered, AppError> {
     let scope = user.scope();
     let batch = crate::school::batch_or_conflict(&state.store).await?;
-    let forms = state.store.batch_forms(&scope, batch.id).await?;
+    let stored = state.app.batch_report(&scope, &batch).await?;
+    let forms = stored.forms;
+    let report = stored.report;
     let registry = state.store.registry().await?;
     let mut status_of: HashMap<i64, SubmissionStatus> = HashMap::new();
     let filter = SubmissionFilter {
@@ -253,22 +255,22 @@ pub async fn gather(
         registry: Some(&registry),
         history: &[],
     };
-    let mut report = check(input);
+    // The stored findings (worded as the pages word them); each row's direction as the rules
+    // decide it, for the lists.
     let dirs = directions(input);
-    // Name the people as the pages do (「企业」第 2 人), not by the stored form's internal name
-    // (the file and row of each finding stay as they are).
-    crate::school::checks::tidy(&mut report, &forms);
     let mut dup_at: HashMap<(&str, u32), Vec<Finding>> = HashMap::new();
     let mut duplicates = 0;
     let mut programme = Vec::new();
     for f in &report.findings {
-        if f.rule.starts_with('D') {
-            duplicates += 1;
-            if let (Some(file), Some(row)) = (f.file.as_deref(), f.row) {
+        if shuangshi_rules::scope_of(f.rule) != Some(shuangshi_rules::Scope::Batch) {
+            continue;
+        }
+        match (f.file.as_deref(), f.row) {
+            (Some(file), Some(row)) => {
+                duplicates += 1;
                 dup_at.entry((file, row)).or_default().push(f.clone());
             }
-        } else if f.rule.starts_with('P') {
-            programme.push(f.clone());
+            _ => programme.push(f.clone()),
         }
     }
     let org = |name: &str| registry.find(name);

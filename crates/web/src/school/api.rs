@@ -10,19 +10,20 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use shuangshi_rules::{Column, Finding, Form, Report};
+use shuangshi_rules::{Column, Finding, Report};
 use shuangshi_store::forms::CELLS;
 use shuangshi_store::{
     FormContent, FormRecord, PageRequest, Partnership, PartnershipFilter, Role, ScanInfo,
 };
 
 use super::checks::{self, is_school_level};
-use super::import::{check_upload, read_upload};
+use super::import::read_upload;
 use super::scans::{MAX_SCAN_BYTES, accept_scan};
 use super::{SchoolCtx, batch_or_conflict, load_school, school_ctx};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::state::AppState;
+use shuangshi_app::forms::Mode;
 
 /// A partnership.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -371,12 +372,14 @@ pub async fn get_form(
         .ok_or(AppError::NotFound)?;
     let report = if user.role() == Role::SchoolOfficer {
         let ctx = school_ctx(&state.store, &user).await?;
-        load_school(&state.store, &ctx).await?.report
+        load_school(&state, &ctx).await?.report
     } else {
-        let registry = state.store.registry().await?;
-        let mut report = checks::check_forms(&batch.params, &registry, &[form.to_rules_form()]);
-        checks::tidy(&mut report, std::slice::from_ref(&form));
-        report
+        state
+            .app
+            .form_report(&user.scope(), &batch, form.id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .1
     };
     let report = form_report(&batch.params.name, &report, &checks::form_file(&form));
     Ok(Json(api_form(&form, report_json(&report, masked)?, masked)))
@@ -483,72 +486,45 @@ fn rows_from_json(rows: &[HashMap<String, String>]) -> Result<Vec<Vec<String>>, 
         .collect()
 }
 
-/// A replacement of a form's content, as the API received it.
-struct Replacement {
-    content: FormContent,
-    /// The stored form with the new content in place.
-    probe: FormRecord,
-    /// The name the engine knows the form by.
-    file: String,
-    expected_version: Option<i32>,
-    dry_run: bool,
-}
-
-/// Checks the replacement in place of `form` among the school's forms and stores it unless it is
-/// a dry run or an error of the form's own stands.
+/// Checks `content` in place of `form` among the school's forms and stores it unless it is a dry
+/// run or an error of the form's own stands ([`shuangshi_app::App::replace_content`]).
 async fn check_and_replace(
     state: &AppState,
     user: &CurrentUser,
     ctx: &SchoolCtx,
     form: &FormRecord,
-    r: Replacement,
+    content: &FormContent,
+    expected_version: Option<i32>,
+    dry_run: bool,
 ) -> Result<Response, AppError> {
-    let Replacement {
-        content,
-        probe,
-        file,
-        expected_version,
-        dry_run,
-    } = r;
-    let file = file.as_str();
-    let mut stored: Vec<FormRecord> = state
-        .store
-        .school_forms(&ctx.scope, ctx.batch.id, ctx.school_id)
-        .await?
-        .into_iter()
-        .filter(|f| f.id != form.id)
-        .collect();
-    stored.push(probe);
-    let registry = state.store.registry().await?;
-    let all = checks::rules_forms(&stored);
-    let mut report = checks::check_forms(&ctx.batch.params, &registry, &all);
-    checks::tidy(&mut report, &stored);
-    let own = form_report(&ctx.batch.params.name, &report, file);
-    let errors = own
-        .findings
-        .iter()
-        .filter(|f| f.severity == shuangshi_rules::Severity::Error && !is_school_level(f))
-        .count();
-    let report_value = report_json(&report, false)?;
-    if dry_run || errors > 0 {
+    let mode = if dry_run {
+        Mode::DryRun
+    } else {
+        Mode::CommitUnlessErrors
+    };
+    let done = state
+        .app
+        .replace_content(
+            &ctx.scope,
+            &user.actor(),
+            &ctx.batch,
+            form,
+            content,
+            expected_version,
+            mode,
+        )
+        .await?;
+    let own = form_report(&ctx.batch.params.name, &done.check.report, &done.check.file);
+    let errors = done.check.errors;
+    let report_value = report_json(&own, false)?;
+    let Some(out) = done.stored else {
         let status = if errors > 0 && !dry_run {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
             StatusCode::OK
         };
         return Ok(not_stored(status, form.version, errors, report_value));
-    }
-    let out = state
-        .store
-        .replace_rows(
-            &ctx.scope,
-            form.id,
-            &content,
-            expected_version,
-            &user.actor(),
-        )
-        .await?
-        .ok_or(AppError::NotFound)?;
+    };
     Ok(Json(ReplaceResult {
         committed: true,
         changed: out.changed,
@@ -595,30 +571,16 @@ pub async fn replace_rows(
         phone: body.phone.clone().unwrap_or_else(|| form.phone.clone()),
         rows,
     };
-    // Check exactly what would be stored, laid out as the stored form.
-    let mut probe = form.clone();
-    probe.filler = content.filler.clone();
-    probe.phone = content.phone.clone();
-    probe.rows = content
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, cells)| shuangshi_store::RowRecord {
-            id: 0,
-            position: i32::try_from(i).unwrap_or(i32::MAX),
-            cells: cells.clone(),
-            confirmed_version: None,
-        })
-        .collect();
-    let file = checks::form_file(&form);
-    let r = Replacement {
-        probe,
-        content,
-        file,
-        expected_version: body.expected_version,
-        dry_run: q.dry_run,
-    };
-    check_and_replace(&state, &user, &ctx, &form, r).await
+    check_and_replace(
+        &state,
+        &user,
+        &ctx,
+        &form,
+        &content,
+        body.expected_version,
+        q.dry_run,
+    )
+    .await
 }
 
 /// `POST /api/v1/forms/{id}/upload[?commit=true]`: a file (multipart part `file`, xlsx/xls/docx)
@@ -642,21 +604,17 @@ pub async fn upload_form(
             "缺少文件：请在 multipart 的 file 部分上传推荐表",
         ));
     }
-    let others: Vec<Form> = state
-        .store
-        .school_forms(&ctx.scope, ctx.batch.id, ctx.school_id)
-        .await?
-        .iter()
-        .filter(|f| f.id != id)
-        .map(FormRecord::to_rules_form)
-        .collect();
-    let registry = state.store.registry().await?;
-    let checked = match check_upload(&ctx, &form, others, registry, up.file_name, up.bytes).await? {
+    let checked = match state
+        .app
+        .check_upload(&ctx.scope, &ctx.batch, &form, up.file_name, up.bytes)
+        .await
+    {
         Ok(c) => c,
-        Err(refusal) => return Err(AppError::Unprocessable(refusal)),
+        Err(shuangshi_app::Error::Refused(r)) => return Err(AppError::Unprocessable(r.message)),
+        Err(e) => return Err(e.into()),
     };
-    let report_value = report_json(&checked.report, false)?;
-    if !q.commit || checked.blocking > 0 {
+    if !q.commit || checked.check.errors > 0 {
+        let report_value = report_json(&checked.check.report, false)?;
         let status = if q.commit {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
@@ -665,32 +623,20 @@ pub async fn upload_form(
         return Ok(not_stored(
             status,
             form.version,
-            checked.blocking,
+            checked.check.errors,
             report_value,
         ));
     }
-    let out = state
-        .store
-        .replace_rows(
-            &ctx.scope,
-            id,
-            &checked.content,
-            Some(form.version),
-            &user.actor(),
-        )
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(ReplaceResult {
-        committed: true,
-        changed: out.changed,
-        version: out.form.version,
-        kept: out.kept,
-        added: out.added,
-        removed: out.removed,
-        errors: 0,
-        report: report_value,
-    })
-    .into_response())
+    check_and_replace(
+        &state,
+        &user,
+        &ctx,
+        &form,
+        &checked.content,
+        Some(form.version),
+        false,
+    )
+    .await
 }
 
 /// The enterprise's confirmation of rows.
@@ -742,9 +688,11 @@ pub async fn confirm_rows(
         .get_batch(form.batch_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let registry = state.store.registry().await?;
-    let mut report = checks::check_forms(&batch.params, &registry, &[form.to_rules_form()]);
-    checks::tidy(&mut report, std::slice::from_ref(&form));
+    let (form, report) = state
+        .app
+        .form_report(&user.scope(), &batch, form.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let report = form_report(&batch.params.name, &report, &checks::form_file(&form));
     Ok(Json(api_form(&form, report_json(&report, masked)?, masked)))
 }
@@ -843,7 +791,7 @@ pub async fn get_submission(
     user: CurrentUser,
 ) -> Result<Json<ApiSubmissionState>, AppError> {
     let ctx = school_ctx(&state.store, &user).await?;
-    let data = load_school(&state.store, &ctx).await?;
+    let data = load_school(&state, &ctx).await?;
     let blockers = super::submit::blockers(&ctx, &data)
         .iter()
         .map(serde_json::to_value)
@@ -911,7 +859,10 @@ pub async fn submit(
             }),
         )
             .into_response()),
-        Err((error, findings)) => {
+        Err(shuangshi_app::Refusal {
+            message: error,
+            findings,
+        }) => {
             let findings = findings
                 .iter()
                 .map(serde_json::to_value)

@@ -1,178 +1,17 @@
-//! Running the rulebook on a school's forms and laying the findings out for the pages: each
-//! finding on its cell, the row's and the form's findings apart, and the school's standing against
-//! its tier's minimums (S01–S07) with the deadline.
+//! Laying a school's stored findings out for the pages: each finding on its cell, the row's and
+//! the form's findings apart, and the school's standing against its tier's minimums (S01–S07)
+//! with the deadline. Running the rules and wording the findings is `shuangshi_app::checks`'.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset, Offset, Utc};
-use shuangshi_rules::rules::w::{Facts, check as check_workflow};
-use shuangshi_rules::text::norm;
-use shuangshi_rules::{Batch, Column, Finding, Form, Input, Registry, Report, Severity, check};
+use chrono::{DateTime, Utc};
+use shuangshi_rules::{Batch, Column, Finding, Report, Severity, Tally};
+use shuangshi_store::FormRecord;
 use shuangshi_store::forms::FIRST_ROW;
-use shuangshi_store::{FormRecord, WorkflowFacts};
 
-/// Asia/Shanghai (UTC+8, no daylight saving).
-pub fn shanghai() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
-}
-
-/// Checks the school's forms together (so the school-level and duplicate rules see all of them).
-pub fn check_forms(batch: &Batch, registry: &Registry, forms: &[Form]) -> Report {
-    check(Input {
-        batch,
-        forms,
-        registry: Some(registry),
-        history: &[],
-    })
-}
-
-/// The rules forms of a school's stored forms (each named 「学校—企业」 in the report).
-pub fn rules_forms(forms: &[FormRecord]) -> Vec<Form> {
-    forms.iter().map(FormRecord::to_rules_form).collect()
-}
-
-/// The file name the engine knows a stored form by.
-pub fn form_file(form: &FormRecord) -> String {
-    format!("{}—{}", form.school_name, form.enterprise_name)
-}
-
-/// Whether a finding is about the school as a whole (its totals and minimums), not one form.
-pub fn is_school_level(f: &Finding) -> bool {
-    matches!(f.rule, "S01" | "S02" | "S03" | "S04" | "S05" | "S07") || f.rule.starts_with('P')
-}
-
-/// Rewrites the findings of stored forms for people: a stored form has no sheet the user sees,
-/// so 「学校—企业［推荐表］第6行「手机号码」列（J6）…」 becomes 「「企业」第 3 人「手机号码」…」
-/// (the person's number in the form, as the print view and the xlsx number them), and the cell
-/// address is dropped. Findings of other files are left as they are.
-pub fn tidy(report: &mut Report, forms: &[FormRecord]) {
-    let places: HashMap<String, &FormRecord> = forms
-        .iter()
-        .map(|f| (format!("{}［推荐表］", form_file(f)), f))
-        .collect();
-    let files: HashMap<String, &FormRecord> = forms.iter().map(|f| (form_file(f), f)).collect();
-    for f in &mut report.findings {
-        f.message = name_rows(&f.message, forms);
-        let Some(form) = f.file.as_deref().and_then(|file| files.get(file)) else {
-            // School-level findings name the school only; findings may still quote a place.
-            for (place, form) in &places {
-                if f.message.contains(place.as_str()) {
-                    f.message = f.message.replace(
-                        place.as_str(),
-                        &format!("「{}」推荐表", form.enterprise_name),
-                    );
-                }
-            }
-            continue;
-        };
-        let place = format!("{}［推荐表］", form_file(form));
-        let ent = &form.enterprise_name;
-        let mut msg = f.message.clone();
-        if let Some(r) = f.row {
-            let row_prefix = format!("{place}第{r}行");
-            let who = if r >= FIRST_ROW && (r - FIRST_ROW) < form.rows.len() as u32 {
-                let n = (r - FIRST_ROW) as usize + 1;
-                let name = form.rows[n - 1].cell(Column::Name);
-                if name.is_empty() {
-                    format!("「{ent}」第 {n} 人")
-                } else {
-                    format!("「{ent}」第 {n} 人（{name}）")
-                }
-            } else if f
-                .column
-                .is_some_and(|c| c == "学校填表人" || c == "联系电话")
-            {
-                format!("「{ent}」表尾")
-            } else {
-                format!("「{ent}」推荐表")
-            };
-            if let Some(rest) = msg.strip_prefix(row_prefix.as_str()) {
-                let mut rest = rest.to_owned();
-                if let (Some(col), Some(cell)) = (f.column, f.cell.as_deref()) {
-                    rest =
-                        rest.replacen(&format!("「{col}」列（{cell}）"), &format!("「{col}」"), 1);
-                }
-                if let Some(col) = f.column {
-                    rest = rest.replacen(&format!("「{col}」列"), &format!("「{col}」"), 1);
-                }
-                msg = format!("{who}{rest}");
-            }
-        }
-        msg = msg.replace(place.as_str(), &format!("「{ent}」推荐表"));
-        f.message = msg;
-        f.cell = None;
-    }
-}
-
-/// Rewrites every 「学校—企业［推荐表］第6行」 a message quotes (another form's row, as D01–D03
-/// name the first occurrence) into 「「学校」「企业」推荐表第 2 人」. The finding's own row, at the
-/// start of its message, is left to [`tidy`].
-fn name_rows(msg: &str, forms: &[FormRecord]) -> String {
-    let mut out = msg.to_owned();
-    for form in forms {
-        let place = format!("{}［推荐表］第", form_file(form));
-        let mut from = 0;
-        while let Some(found) = out[from..].find(&place) {
-            let start = from + found;
-            let after = start + place.len();
-            let digits: String = out[after..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            let end = after + digits.len();
-            let row: Option<u32> = digits.parse().ok();
-            match row {
-                // The finding's own row opens its message: tidy names it.
-                _ if start == 0 => from = end,
-                Some(r) if out[end..].starts_with('行') && r >= FIRST_ROW => {
-                    let who = format!(
-                        "「{}」「{}」推荐表第 {} 人",
-                        form.school_name,
-                        form.enterprise_name,
-                        r - FIRST_ROW + 1
-                    );
-                    out.replace_range(start..end + '行'.len_utf8(), &who);
-                    from = start + who.len();
-                }
-                _ => from = end,
-            }
-        }
-    }
-    out
-}
-
-/// The part of a tidied cell finding's message after 「「企业」第 N 人（姓名）「列」」.
-pub fn cell_text(f: &Finding) -> &str {
-    let Some(col) = f.column else {
-        return &f.message;
-    };
-    let marker = format!("「{col}」");
-    match f.message.find("人") {
-        Some(i) => match f.message[i..].find(&marker) {
-            Some(j) => f.message[i + j + marker.len()..].trim_start_matches(['：', '，', ':', ' ']),
-            None => &f.message,
-        },
-        None => &f.message,
-    }
-}
-
-/// The W01–W03 findings for a school now (server clock, Asia/Shanghai).
-pub fn workflow_findings(
-    batch: &Batch,
-    school: &str,
-    facts: &WorkflowFacts,
-    now: DateTime<Utc>,
-) -> Vec<Finding> {
-    let tz = shanghai();
-    let facts = Facts {
-        school,
-        now: now.with_timezone(&tz),
-        extension: facts.extension.map(|e| e.with_timezone(&tz)),
-        unconfirmed: facts.unconfirmed.clone(),
-        sealed_scan_current: facts.sealed_scan_current,
-    };
-    check_workflow(batch, &facts)
-}
+pub use shuangshi_app::checks::{
+    cell_text, form_file, is_school_level, rules_forms, shanghai, tidy, workflow_findings,
+};
 
 /// One cell of a stored row with its findings.
 #[derive(Debug, Clone)]
@@ -389,40 +228,18 @@ pub fn countdown(deadline: DateTime<Utc>, now: DateTime<Utc>) -> (String, bool) 
     (text, false)
 }
 
-/// Where the school stands: counts from the report's forms, minimums from its tier.
+/// Where the school stands: counts from the school's tally, minimums from its tier.
 pub fn standing(
     batch: &Batch,
-    registry: &Registry,
+    tier: Option<&str>,
     school: &str,
-    forms: &[Form],
+    tally: &Tally,
     report: &Report,
     (deadline, extended): (DateTime<Utc>, bool),
 ) -> Standing {
     let now = Utc::now();
-    let sent: usize = report.forms.iter().map(|f| f.sent).sum();
-    let received: usize = report.forms.iter().map(|f| f.received).sum();
-    let (ss, es) = (
-        norm(&batch.posts.school_senior),
-        norm(&batch.posts.enterprise_senior),
-    );
-    let mut school_senior = 0u32;
-    let mut enterprise_senior = 0u32;
-    for f in forms {
-        for r in &f.rows {
-            let post = &r.get(Column::Post).norm;
-            if *post == ss {
-                school_senior += 1;
-            } else if *post == es {
-                enterprise_senior += 1;
-            }
-        }
-    }
-    let tier = registry
-        .find(school)
-        .and_then(|o| batch.tier(&o.category))
-        .cloned();
-    let sent = u32::try_from(sent).unwrap_or(u32::MAX);
-    let received = u32::try_from(received).unwrap_or(u32::MAX);
+    let tier = tier.and_then(|t| batch.tier(t)).cloned();
+    let (sent, received) = (tally.teachers, tally.engineers);
     let gauges = match &tier {
         Some(t) => vec![
             Gauge {
@@ -437,12 +254,12 @@ pub fn standing(
             },
             Gauge {
                 label: "科技副总",
-                have: school_senior,
+                have: tally.tech_vps,
                 min: t.min_school_senior,
             },
             Gauge {
                 label: "产业副院长",
-                have: enterprise_senior,
+                have: tally.deans,
                 min: t.min_enterprise_senior,
             },
         ],
@@ -451,7 +268,7 @@ pub fn standing(
     let mut findings: Vec<Finding> = report
         .findings
         .iter()
-        .filter(|f| f.rule.starts_with('S') && f.rule != "S06")
+        .filter(|f| is_school_level(f))
         .cloned()
         .collect();
     findings.dedup_by(|a, b| a.message == b.message);

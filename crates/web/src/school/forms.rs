@@ -12,10 +12,11 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
+use shuangshi_app::forms::{Edit, Edited};
 use shuangshi_rules::{Cell, Column, Finding, PersonRow};
 use shuangshi_sheet::write::{Filled, filled_xlsx, template_xlsx};
 use shuangshi_store::forms::CELLS;
-use shuangshi_store::{FormMeta, FormRecord, ScanInfo, StoreError};
+use shuangshi_store::{FormMeta, FormRecord, ScanInfo};
 use tower_sessions::Session;
 
 use super::checks::{self, FormFindings, RowView, Standing};
@@ -57,9 +58,9 @@ pub fn school_standing(ctx: &SchoolCtx, data: &SchoolData) -> Standing {
     };
     checks::standing(
         &ctx.batch.params,
-        &data.registry,
+        data.tier.as_deref(),
         &ctx.school_name,
-        &data.rules_forms,
+        &data.tally,
         &data.report,
         (deadline, extended),
     )
@@ -109,7 +110,7 @@ pub async fn list(
     session: Session,
 ) -> Result<Response, AppError> {
     let ctx = school_ctx(&state.store, &user).await?;
-    let data = load_school(&state.store, &ctx).await?;
+    let data = load_school(&state, &ctx).await?;
     let mut rows = Vec::new();
     for (form, summary) in data.forms.iter().zip(&data.report.forms) {
         let laid = checks::lay_out(form, &data.report);
@@ -398,7 +399,7 @@ pub async fn page(
 ) -> Result<Response, AppError> {
     let ctx = school_ctx(&state.store, &user).await?;
     let form = school_form(&state, &ctx, id).await?;
-    let data = load_school(&state.store, &ctx).await?;
+    let data = load_school(&state, &ctx).await?;
     let laid = checks::lay_out(&form, &data.report);
     let scan = state.store.latest_scan(&ctx.scope, form.id).await?;
     let (scan_label, scan_class) = scan_state(scan.as_ref());
@@ -445,7 +446,7 @@ async fn saved_flash(
     row_id: i64,
     what: &str,
 ) -> Result<Flash, AppError> {
-    let data = load_school(&state.store, ctx).await?;
+    let data = load_school(state, ctx).await?;
     let Some(form) = data.forms.iter().find(|f| f.id == form_id) else {
         return Ok(Flash::success(what.to_owned()));
     };
@@ -470,8 +471,12 @@ async fn saved_flash(
     })
 }
 
-/// A store refusal the user can act on becomes a flash on the page; anything else an error.
-async fn refused(session: &Session, e: StoreError, to: &str) -> Result<Response, AppError> {
+/// A refusal the user can act on becomes a flash on the page; anything else an error.
+async fn refused(
+    session: &Session,
+    e: shuangshi_app::Error,
+    to: &str,
+) -> Result<Response, AppError> {
     let e = AppError::from(e);
     match e {
         AppError::NotFound | AppError::Internal(_) => Err(e),
@@ -501,22 +506,26 @@ pub async fn add_row(
         }
     };
     match state
-        .store
-        .add_row(
+        .app
+        .edit_form(
             &ctx.scope,
-            id,
-            &cells,
-            expected_version(&body),
             &user.actor(),
+            &ctx.batch,
+            id,
+            expected_version(&body),
+            &Edit::AddRow(cells),
         )
         .await
     {
-        Ok(Some((_, row_id))) => {
+        Ok(Edited {
+            row_id: Some(row_id),
+            ..
+        }) => {
             let flash = saved_flash(&state, &ctx, id, row_id, "已添加").await?;
             push_flash(&session, flash).await;
             Ok(back(&format!("{to}#row-{row_id}")))
         }
-        Ok(None) => Err(AppError::NotFound),
+        Ok(_) => Err(AppError::NotFound),
         Err(e) => refused(&session, e, &to).await,
     }
 }
@@ -543,7 +552,7 @@ pub async fn edit_row_page(
 ) -> Result<Response, AppError> {
     let ctx = school_ctx(&state.store, &user).await?;
     let form = school_form(&state, &ctx, id).await?;
-    let data = load_school(&state.store, &ctx).await?;
+    let data = load_school(&state, &ctx).await?;
     let laid = checks::lay_out(&form, &data.report);
     let row = laid
         .rows
@@ -598,22 +607,22 @@ pub async fn update_row(
         }
     };
     match state
-        .store
-        .update_row(
+        .app
+        .edit_form(
             &ctx.scope,
-            row_id,
-            &cells,
-            expected_version(&body),
             &user.actor(),
+            &ctx.batch,
+            id,
+            expected_version(&body),
+            &Edit::UpdateRow { row_id, cells },
         )
         .await
     {
-        Ok(Some(_)) => {
+        Ok(_) => {
             let flash = saved_flash(&state, &ctx, id, row_id, "已保存").await?;
             push_flash(&session, flash).await;
             Ok(back(&format!("/forms/{id}#row-{row_id}")))
         }
-        Ok(None) => Err(AppError::NotFound),
         Err(e) => refused(&session, e, &edit).await,
     }
 }
@@ -641,11 +650,18 @@ pub async fn delete_row(
     let name = row.cell(Column::Name).to_owned();
     let to = format!("/forms/{id}");
     match state
-        .store
-        .delete_row(&ctx.scope, row_id, body.version, &user.actor())
+        .app
+        .edit_form(
+            &ctx.scope,
+            &user.actor(),
+            &ctx.batch,
+            id,
+            body.version,
+            &Edit::DeleteRow { row_id },
+        )
         .await
     {
-        Ok(Some(_)) => {
+        Ok(_) => {
             push_flash(
                 &session,
                 Flash::success(format!(
@@ -660,7 +676,6 @@ pub async fn delete_row(
             .await;
             Ok(back(&to))
         }
-        Ok(None) => Err(AppError::NotFound),
         Err(e) => refused(&session, e, &to).await,
     }
 }
@@ -698,15 +713,21 @@ pub async fn save_meta(
         phone: body.phone,
     };
     match state
-        .store
-        .update_form_meta(&ctx.scope, id, &meta, body.version, &user.actor())
+        .app
+        .edit_form(
+            &ctx.scope,
+            &user.actor(),
+            &ctx.batch,
+            id,
+            body.version,
+            &Edit::Meta(meta),
+        )
         .await
     {
-        Ok(Some(_)) => {
+        Ok(_) => {
             push_flash(&session, Flash::success("已保存表头与表尾")).await;
             Ok(back(&format!("{to}#footer")))
         }
-        Ok(None) => Err(AppError::NotFound),
         Err(e) => refused(&session, e, &to).await,
     }
 }

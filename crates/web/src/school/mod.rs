@@ -26,7 +26,7 @@ pub use partners::{
 
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use shuangshi_rules::{Form, Registry, Report};
+use shuangshi_rules::{Report, Tally};
 use shuangshi_store::{
     BatchRecord, BatchStatus, FormRecord, Role, Scope, Store, Submission, SubmissionStatus,
     WorkflowFacts,
@@ -35,6 +35,7 @@ use shuangshi_store::{
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::policy::{Access, RouteRule, Routes, roles};
+use crate::state::AppState;
 
 const SCHOOL: Access = Access::Roles(roles::SCHOOL);
 const OFFICERS: Access = Access::Roles(roles::OFFICERS);
@@ -181,13 +182,15 @@ pub(crate) async fn school_ctx(store: &Store, user: &CurrentUser) -> Result<Scho
     })
 }
 
-/// Everything the school's pages check: its forms, the report on all of them, the workflow facts
-/// and the submission.
+/// Everything the school's pages show: its forms with their stored findings (the school's
+/// report, duplicates on its rows included), its tier, the workflow facts and the submission.
 pub(crate) struct SchoolData {
     pub forms: Vec<FormRecord>,
-    pub rules_forms: Vec<Form>,
-    pub registry: Registry,
     pub report: Report,
+    /// The school's people by direction and post.
+    pub tally: Tally,
+    /// The school's tier (学校类别) in the registry.
+    pub tier: Option<String>,
     pub facts: Option<WorkflowFacts>,
     pub submission: Option<Submission>,
 }
@@ -203,26 +206,31 @@ impl SchoolData {
     }
 }
 
-/// Loads and checks the school's forms.
-pub(crate) async fn load_school(store: &Store, ctx: &SchoolCtx) -> Result<SchoolData, AppError> {
-    let forms = store
-        .school_forms(&ctx.scope, ctx.batch.id, ctx.school_id)
-        .await?;
-    let registry = store.registry().await?;
-    let rules_forms = checks::rules_forms(&forms);
-    let mut report = checks::check_forms(&ctx.batch.params, &registry, &rules_forms);
-    checks::tidy(&mut report, &forms);
-    let facts = store
+/// The school's forms with their stored findings ([`shuangshi_app::App::school_report`]).
+pub(crate) async fn load_school(state: &AppState, ctx: &SchoolCtx) -> Result<SchoolData, AppError> {
+    let school = state
+        .app
+        .school_report(&ctx.scope, &ctx.batch, ctx.school_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tier = state
+        .store
+        .get_org(&ctx.scope, ctx.school_id)
+        .await?
+        .map(|o| o.category);
+    let facts = state
+        .store
         .workflow_facts(&ctx.scope, ctx.batch.id, ctx.school_id)
         .await?;
-    let submission = store
+    let submission = state
+        .store
         .get_submission(&ctx.scope, ctx.batch.id, ctx.school_id)
         .await?;
     Ok(SchoolData {
-        forms,
-        rules_forms,
-        registry,
-        report,
+        forms: school.forms,
+        report: school.report,
+        tally: school.tally,
+        tier,
         facts,
         submission,
     })

@@ -7,11 +7,12 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use shuangshi_app::Refusal;
 use shuangshi_rules::{Finding, Severity};
-use shuangshi_store::{Submission, SubmissionStatus, SubmitRequest, VersionInfo};
+use shuangshi_store::{Submission, SubmissionStatus, VersionInfo};
 use tower_sessions::Session;
 
-use super::checks::{self, Standing};
+use super::checks::Standing;
 use super::forms::{scan_state, school_standing};
 use super::{SchoolCtx, SchoolData, back, load_school, school_ctx};
 use crate::auth::{CsrfForm, CurrentUser};
@@ -23,23 +24,13 @@ use crate::ui::{Flash, Frame};
 
 /// What stops the school from submitting now: every `error` finding of its forms and W01–W03.
 pub fn blockers(ctx: &SchoolCtx, data: &SchoolData) -> Vec<Finding> {
-    let mut out: Vec<Finding> = data
-        .report
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .cloned()
-        .collect();
-    out.dedup_by(|a, b| a.rule == b.rule && a.message == b.message);
-    if let Some(facts) = &data.facts {
-        out.extend(checks::workflow_findings(
-            &ctx.batch.params,
-            &ctx.school_name,
-            facts,
-            Utc::now(),
-        ));
-    }
-    out
+    shuangshi_app::submissions::blockers(
+        &ctx.batch,
+        &ctx.school_name,
+        &data.report.findings,
+        data.facts.as_ref(),
+        Utc::now(),
+    )
 }
 
 /// One form on the submission page.
@@ -78,7 +69,7 @@ pub async fn page(
     session: Session,
 ) -> Result<Response, AppError> {
     let ctx = school_ctx(&state.store, &user).await?;
-    let data = load_school(&state.store, &ctx).await?;
+    let data = load_school(&state, &ctx).await?;
     let blockers = blockers(&ctx, &data);
     let warnings = data
         .report
@@ -144,49 +135,27 @@ pub async fn page(
 #[derive(Debug, serde::Deserialize)]
 pub struct Empty {}
 
-/// Submits the school's forms; `Err` carries the Chinese reason. Shared with the API.
+/// Submits the school's forms ([`shuangshi_app::App::submit`]): the refusal carries the reason
+/// and the findings that block. Shared with the API.
 pub async fn do_submit(
     state: &AppState,
     user: &CurrentUser,
     ctx: &SchoolCtx,
-) -> Result<Result<VersionInfo, (String, Vec<Finding>)>, AppError> {
-    let data = load_school(&state.store, ctx).await?;
-    if data.forms.is_empty() {
-        return Ok(Err((
-            "尚无已确认的合作企业及推荐表，不能报送".to_owned(),
-            Vec::new(),
-        )));
-    }
-    let blockers = blockers(ctx, &data);
-    if !blockers.is_empty() {
-        return Ok(Err((
-            format!(
-                "报送未成功：仍有 {} 处问题（错误或 W01–W03），请逐项处理后再报送",
-                blockers.len()
-            ),
-            blockers,
-        )));
-    }
-    let req = SubmitRequest {
-        batch_id: ctx.batch.id,
-        school_id: ctx.school_id,
-        report: serde_json::to_value(&data.report).map_err(AppError::internal)?,
-        checked: data.forms.iter().map(|f| (f.id, f.version)).collect(),
-    };
+) -> Result<Result<VersionInfo, Refusal>, AppError> {
     match state
-        .store
-        .submit(&ctx.scope, &req, Utc::now(), &user.actor())
+        .app
+        .submit(
+            &ctx.scope,
+            &user.actor(),
+            &ctx.batch,
+            ctx.school_id,
+            Utc::now(),
+        )
         .await
     {
-        Ok(Some(v)) => Ok(Ok(v)),
-        Ok(None) => Err(AppError::NotFound),
-        Err(e) => {
-            let e = AppError::from(e);
-            if matches!(e, AppError::NotFound | AppError::Internal(_)) {
-                return Err(e);
-            }
-            Ok(Err((format!("报送未成功：{e}"), Vec::new())))
-        }
+        Ok(v) => Ok(Ok(v)),
+        Err(shuangshi_app::Error::Refused(r)) => Ok(Err(r)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -209,7 +178,7 @@ pub async fn submit(
             )
             .await;
         }
-        Err((message, _)) => push_flash(&session, Flash::error(message)).await,
+        Err(refusal) => push_flash(&session, Flash::error(refusal.message)).await,
     }
     Ok(back("/submissions"))
 }

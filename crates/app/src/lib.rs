@@ -1,0 +1,41 @@
+//! `shuangshi-app`: the use cases of the service, each written once. Every door — the web pages,
+//! the JSON API, the command line and the demo seeding — calls them, so a state one door reaches
+//! is a state every door shows the same way.
+//!
+//! - [`App`] holds the [`Store`]; a use case takes the caller's [`Scope`] (what it may see, decided
+//!   once per request by the web layer's policy or by the CLI's operator) and an [`Actor`] (who is
+//!   recorded in the audit log) and returns a typed outcome or an [`Error`]: a [`Refusal`] carries
+//!   the reason and the findings the user must see, never a bare string.
+//! - Findings are data ([`findings`]): every change of a school's forms computes its check once
+//!   and stores it; pages read stored findings.
+//!
+//! Modules: [`checks`] (the engine over stored forms, findings worded for people), [`findings`]
+//! (stored findings, the duplicate index), [`forms`] (form content: rows typed or a file, dry run
+//! or commit), [`submissions`] (submit and the review decisions), [`error`].
+
+pub mod checks;
+pub mod error;
+pub mod findings;
+pub mod forms;
+pub mod submissions;
+
+pub use error::{Error, Refusal, Result};
+pub use findings::{BatchReport, SchoolReport};
+pub use shuangshi_store::{Actor, Scope, Store};
+
+/// The application: the use cases over one store. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct App {
+    store: Store,
+}
+
+impl App {
+    pub fn new(store: Store) -> App {
+        App { store }
+    }
+
+    /// The store, for reads that are not use cases (lists, lookups).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
