@@ -73,7 +73,7 @@ fn integer(i: i64) -> Cell {
     numeric(i.to_string(), false)
 }
 
-fn boolean(b: bool) -> Cell {
+pub(crate) fn boolean(b: bool) -> Cell {
     Cell::text(if b { "TRUE" } else { "FALSE" })
 }
 
@@ -109,6 +109,45 @@ fn iso_date_time(s: &str) -> Cell {
         None => s.to_string(),
     };
     Cell::text(text)
+}
+
+/// A date as the file shows it (an `.ods` cell's text): kept as written, marked as a number cell
+/// like every date a spreadsheet stores.
+pub(crate) fn shown(text: String) -> Cell {
+    numeric(text, false)
+}
+
+/// A date the way Chinese users write it, for a date whose file does not say how it is shown:
+/// 「2024年2月26日」, with 「 8:30」 (and seconds when there are any) for a time of day.
+pub(crate) fn chinese_date(y: u32, m: u32, d: u32, h: u32, min: u32, s: u32) -> String {
+    let day = format!("{y}年{m}月{d}日");
+    match (h, min, s) {
+        (0, 0, 0) => day,
+        (h, min, 0) => format!("{day} {h}:{min:02}"),
+        (h, min, s) => format!("{day} {h}:{min:02}:{s:02}"),
+    }
+}
+
+/// An ISO 8601 date (`2024-02-26`, `2024-02-26T08:30:00`) as [`chinese_date`] writes it; any
+/// other text (a duration such as `PT08H30M00S`) as it is.
+pub(crate) fn iso_as_written(iso: &str) -> Cell {
+    let (date, time) = iso.split_once('T').unwrap_or((iso, ""));
+    let mut ymd = date.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+    let (Some(Some(y)), Some(Some(m)), Some(Some(d))) = (ymd.next(), ymd.next(), ymd.next()) else {
+        return Cell::text(iso);
+    };
+    let mut hms = time
+        .split(['.', '+', 'Z'])
+        .next()
+        .unwrap_or_default()
+        .splitn(3, ':')
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (h, min, s) = (
+        hms.next().unwrap_or(0),
+        hms.next().unwrap_or(0),
+        hms.next().unwrap_or(0),
+    );
+    numeric(chinese_date(y, m, d, h, min, s), false)
 }
 
 #[cfg(test)]

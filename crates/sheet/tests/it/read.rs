@@ -295,7 +295,7 @@ fn bomb(size: usize) -> Vec<u8> {
 }
 
 /// Sets the uncompressed size of `name` in both its local header and its central directory record.
-fn lie_about_size(bytes: &mut [u8], name: &str, declared: u32) {
+pub(crate) fn lie_about_size(bytes: &mut [u8], name: &str, declared: u32) {
     let name = name.as_bytes();
     let mut patched = 0;
     for at in 0..bytes.len().saturating_sub(46) {
@@ -413,7 +413,7 @@ fn wrong_formats_are_not_supported_whatever_their_name() {
         );
         assert!(
             err.to_string()
-                .ends_with("请提交 .xlsx、.xls 或 .docx 格式的推荐表"),
+                .ends_with("请提交 .xlsx、.xls、.ods 或 .docx 格式的推荐表"),
             "{err}"
         );
         assert!(
