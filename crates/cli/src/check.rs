@@ -21,11 +21,123 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
 }
 
-/// The extensions a folder is searched for.
-const FORM_EXTENSIONS: [&str; 3] = ["xlsx", "xls", "docx"];
+/// The extensions a folder is searched for: every kind the reader reads (it decides by content).
+const FORM_EXTENSIONS: [&str; 11] = [
+    "xlsx", "xlsm", "xltx", "xltm", "xls", "xlt", "ods", "ots", "docx", "docm", "dotx",
+];
 
-/// Expands folders into the form files they contain (recursively, sorted); files are kept as given.
-/// Office lock files (「~$a.xlsx」) are skipped.
+/// Files of other programs that a form is often saved as: they are read like forms (the reader
+/// decides by content), and when they cannot be, the file fails (exit 2) with what to do.
+const FORM_LIKE: [(&str, &str, &str); 17] = [
+    (
+        "doc",
+        "旧版 Word 文档（.doc）",
+        "请在 Word 或 WPS 中另存为 .docx 后再提交",
+    ),
+    (
+        "dot",
+        "旧版 Word 模板（.dot）",
+        "请在 Word 或 WPS 中另存为 .docx 后再提交",
+    ),
+    (
+        "wps",
+        "WPS 文字文档（.wps）",
+        "请在 WPS 中另存为 .docx 后再提交",
+    ),
+    (
+        "wpt",
+        "WPS 文字模板（.wpt）",
+        "请在 WPS 中另存为 .docx 后再提交",
+    ),
+    (
+        "et",
+        "WPS 表格文件（.et）",
+        "请在 WPS 中另存为 .xlsx 后再提交",
+    ),
+    (
+        "ett",
+        "WPS 表格模板（.ett）",
+        "请在 WPS 中另存为 .xlsx 后再提交",
+    ),
+    (
+        "xlsb",
+        "Excel 二进制工作簿（.xlsb）",
+        "请在 Excel 中另存为 .xlsx 后再提交",
+    ),
+    (
+        "numbers",
+        "Numbers 表格（.numbers）",
+        "请在 Numbers 中导出为 Excel（.xlsx）后再提交",
+    ),
+    (
+        "pages",
+        "Pages 文稿（.pages）",
+        "请在 Pages 中导出为 Word（.docx）后再提交",
+    ),
+    (
+        "odt",
+        "OpenDocument 文本（.odt）",
+        "请另存为 .docx 后再提交",
+    ),
+    (
+        "ott",
+        "OpenDocument 文本模板（.ott）",
+        "请另存为 .docx 后再提交",
+    ),
+    (
+        "fods",
+        "单文件 OpenDocument 表格（.fods）",
+        "请另存为 .xlsx 或 .ods 后再提交",
+    ),
+    ("uos", "UOF 表格（.uos）", "请另存为 .xlsx 后再提交"),
+    ("uof", "UOF 文档（.uof）", "请另存为 .xlsx 后再提交"),
+    (
+        "rtf",
+        "RTF 文档（.rtf）",
+        "请在 Word 或 WPS 中另存为 .docx 后再提交",
+    ),
+    ("wk4", "Lotus 表格（.wk4）", "请另存为 .xlsx 后再提交"),
+    ("dbf", "dBase 表格（.dbf）", "请另存为 .xlsx 后再提交"),
+];
+
+/// Names that office programs and file managers leave beside the forms.
+fn is_temporary(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    name.starts_with("~$")
+        || name.starts_with('.')
+        || name.starts_with("~WRL")
+        || lower == "thumbs.db"
+        || lower == "desktop.ini"
+        || lower.ends_with(".tmp")
+}
+
+fn extension(p: &Path) -> String {
+    p.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// The form-like kind of `p` by its extension: its description and what to do.
+fn form_like(p: &Path) -> Option<(&'static str, &'static str)> {
+    let ext = extension(p);
+    FORM_LIKE
+        .iter()
+        .find(|(e, _, _)| *e == ext)
+        .map(|(_, what, todo)| (*what, *todo))
+}
+
+fn skipped(p: &Path, why: &str) -> Unreadable {
+    Unreadable {
+        file: p.display().to_string(),
+        message: format!("文件「{}」：{why}", p.display()),
+        skipped: true,
+    }
+}
+
+/// Expands folders into the files they contain (recursively, sorted); files are kept as given.
+/// Returns the files to read and the files that are only listed or cannot be read: temporary files
+/// (「~$a.xlsx」, `.DS_Store`, `Thumbs.db`) and files of other kinds are listed as skipped; a missing
+/// input fails.
 pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unreadable>) {
     let mut files = Vec::new();
     let mut bad = Vec::new();
@@ -38,6 +150,7 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unreadable>) {
             bad.push(Unreadable {
                 file: p.display().to_string(),
                 message: format!("文件「{}」不存在", p.display()),
+                skipped: false,
             });
         }
     }
@@ -55,6 +168,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, bad: &mut Vec<Unreadable>) {
                     dir.display(),
                     shuangshi_sheet::io_reason(&e)
                 ),
+                skipped: false,
             });
             return;
         }
@@ -66,17 +180,46 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, bad: &mut Vec<Unreadable>) {
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        if name.starts_with("~$") || name.starts_with('.') {
-            continue;
-        }
         if p.is_dir() {
-            walk(&p, files, bad);
-        } else if p
-            .extension()
-            .is_some_and(|e| FORM_EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
-        {
+            if name.starts_with('.') || name == "__MACOSX" {
+                bad.push(Unreadable {
+                    file: p.display().to_string(),
+                    message: format!("文件夹「{}」：隐藏文件夹，已跳过", p.display()),
+                    skipped: true,
+                });
+            } else {
+                walk(&p, files, bad);
+            }
+        } else if is_temporary(&name) {
+            bad.push(skipped(&p, "临时文件，已跳过"));
+        } else if FORM_EXTENSIONS.contains(&extension(&p).as_str()) || form_like(&p).is_some() {
             files.push(p);
+        } else {
+            let ext = extension(&p);
+            let kind = if ext.is_empty() {
+                "没有扩展名".to_string()
+            } else {
+                format!(".{ext} 文件")
+            };
+            bad.push(skipped(
+                &p,
+                &format!(
+                    "不是推荐表文件（{kind}），已跳过；推荐表请提交 .xlsx、.xls、.ods 或 .docx 格式"
+                ),
+            ));
         }
+    }
+}
+
+/// The message for a file that could not be read: for a form-like file the reader refused as not
+/// supported, what it is and what to do.
+fn unreadable_message(path: &Path, e: &shuangshi_sheet::guard::ReadError) -> String {
+    match (&e.reason, form_like(path)) {
+        (shuangshi_sheet::guard::Reason::NotSupported(_), Some((what, todo))) => format!(
+            "文件「{}」无法读取：这是{what}，本程序无法读取其中的推荐表；{todo}",
+            path.display()
+        ),
+        _ => e.to_string(),
     }
 }
 
@@ -112,13 +255,19 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
         if let Err(e) = loaded {
             unreadable.push(Unreadable {
                 file: f.display().to_string(),
-                message: e.to_string(),
+                message: unreadable_message(f, &e),
+                skipped: false,
             });
         }
     }
-    if files.is_empty() && unreadable.is_empty() {
+    if files.is_empty() && unreadable.iter().all(|u| u.skipped) {
+        let skipped = if unreadable.is_empty() {
+            String::new()
+        } else {
+            format!("（跳过了 {} 个其他文件）", unreadable.len())
+        };
         return Err(anyhow!(
-            "在 {} 中没有找到推荐表（.xlsx、.xls、.docx）",
+            "在 {} 中没有找到推荐表（.xlsx、.xlsm、.xls、.ods、.docx）{skipped}",
             display_paths(&opts.paths)
         ));
     }
@@ -149,9 +298,10 @@ fn display_paths(paths: &[PathBuf]) -> String {
         .join("、")
 }
 
-/// 2 when an input could not be read, 1 when there is an error, else 0.
+/// 2 when an input could not be read (files only listed as skipped do not count), 1 when there
+/// is an error, else 0.
 pub fn exit_code(report: &Report) -> ExitCode {
-    if !report.unreadable.is_empty() {
+    if report.unreadable.iter().any(|u| !u.skipped) {
         ExitCode::from(2)
     } else if report.has_errors() {
         ExitCode::from(1)

@@ -92,9 +92,16 @@ pub fn text(report: &Report, colour: bool) -> String {
             );
         }
     }
-    if !report.unreadable.is_empty() {
+    let (skipped, unreadable): (Vec<_>, Vec<_>) = report.unreadable.iter().partition(|u| u.skipped);
+    if !unreadable.is_empty() {
         let _ = writeln!(out, "\n{}", paint(colour, "1;31", "无法读取的文件"));
-        for u in &report.unreadable {
+        for u in &unreadable {
+            let _ = writeln!(out, "  {}", u.message);
+        }
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(colour, "1", "已跳过的文件"));
+        for u in &skipped {
             let _ = writeln!(out, "  {}", u.message);
         }
     }
@@ -107,10 +114,11 @@ pub fn text(report: &Report, colour: bool) -> String {
         s.errors,
         s.warnings,
         s.infos,
-        if report.unreadable.is_empty() {
-            String::new()
-        } else {
-            format!("；{} 个文件无法读取", report.unreadable.len())
+        match (unreadable.len(), skipped.len()) {
+            (0, 0) => String::new(),
+            (n, 0) => format!("；{n} 个文件无法读取"),
+            (0, m) => format!("；跳过 {m} 个文件"),
+            (n, m) => format!("；{n} 个文件无法读取，跳过 {m} 个文件"),
         }
     );
     out

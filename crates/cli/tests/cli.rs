@@ -857,3 +857,119 @@ fn bench_serve_drives_every_endpoint_without_errors() {
     assert!(!text.contains("出错的请求"), "{text}");
     assert!(text.contains("p99 < 50 ms"), "{text}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Folders as schools hand them in: every readable kind read, every other file listed.
+
+fn clean_form() -> Vec<u8> {
+    let batch = Batch::batch10();
+    let rows = vec![
+        person(
+            JIA,
+            YI,
+            true,
+            "张伟",
+            "13800000001",
+            "科技副总",
+            "机械制造",
+            "副教授",
+        ),
+        person(
+            JIA,
+            YI,
+            false,
+            "刘洋",
+            "13900000001",
+            "产业副院长",
+            "机械制造工艺",
+            "高级工程师",
+        ),
+    ];
+    let filled = Filled {
+        school: JIA.into(),
+        enterprise: YI.into(),
+        rows,
+        filler: "赵".into(),
+        phone: "13800001111".into(),
+        supplementary: true,
+    };
+    filled_xlsx(&batch, &filled).unwrap()
+}
+
+#[test]
+fn a_folder_reads_xlsm_and_lists_the_files_it_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("子目录")).unwrap();
+    std::fs::write(d.join("子目录").join("宏.xlsm"), clean_form()).unwrap();
+    std::fs::write(d.join("~$宏.xlsm"), b"lock").unwrap();
+    std::fs::write(d.join(".DS_Store"), b"\0\0\0\x01Bud1").unwrap();
+    std::fs::write(d.join("Thumbs.db"), b"thumbs").unwrap();
+    std::fs::write(d.join("盖章扫描件.pdf"), b"%PDF-1.7").unwrap();
+    let out = shuangshi(&["check", "--format", "json", d.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["people"], 2);
+    assert!(v["forms"][0]["file"].as_str().unwrap().ends_with("宏.xlsm"));
+    let listed = v["unreadable"].as_array().unwrap();
+    assert_eq!(listed.len(), 4, "{listed:#?}");
+    assert!(listed.iter().all(|u| u["skipped"] == true));
+    let message = |name: &str| {
+        listed
+            .iter()
+            .find(|u| u["file"].as_str().unwrap().ends_with(name))
+            .map(|u| u["message"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{name} not listed"))
+    };
+    for name in ["~$宏.xlsm", ".DS_Store", "Thumbs.db"] {
+        assert!(message(name).contains("临时文件，已跳过"), "{name}");
+    }
+    assert!(message("盖章扫描件.pdf").contains("不是推荐表文件（.pdf 文件），已跳过"));
+
+    let out = shuangshi(&["check", d.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("已跳过的文件") && text.contains("跳过 4 个文件"),
+        "{text}"
+    );
+    assert!(!text.contains("无法读取"), "{text}");
+}
+
+#[test]
+fn a_form_like_file_in_a_folder_that_cannot_be_read_exits_2_saying_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("好.xlsx"), clean_form()).unwrap();
+    std::fs::write(d.join("旧版.doc"), "不是真正的 Word 文件").unwrap();
+    std::fs::write(d.join("表格.et"), "不是真正的表格").unwrap();
+    std::fs::write(d.join("坏.ods"), b"PK\x03\x04broken").unwrap();
+    let out = shuangshi(&["check", "--format", "json", d.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["summary"]["people"], 2,
+        "the readable form is still checked"
+    );
+    let listed = v["unreadable"].as_array().unwrap();
+    assert_eq!(listed.len(), 3, "{listed:#?}");
+    assert!(listed.iter().all(|u| u.get("skipped").is_none()));
+    let text: Vec<&str> = listed
+        .iter()
+        .map(|u| u["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        text.iter()
+            .any(|m| m.contains("旧版.doc") && m.contains("另存为 .docx 后再提交")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|m| m.contains("表格.et") && m.contains("请在 WPS 中另存为 .xlsx 后再提交")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|m| m.contains("坏.ods") && m.contains("无法读取")),
+        "{text:?}"
+    );
+}

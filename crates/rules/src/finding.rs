@@ -230,11 +230,14 @@ pub struct SchoolTally {
     pub tally: Tally,
 }
 
-/// An input that could not be read at all (exit status 2).
+/// An input that could not be read at all (exit status 2), or a file only listed as skipped.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Unreadable {
     pub file: String,
     pub message: String,
+    /// Listed, not failed: a temporary file or one that is not a form, found in a folder.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -64,6 +64,7 @@ impl Default for Limits {
 pub enum FileKind {
     Xlsx,
     Xls,
+    Ods,
     Docx,
 }
 
@@ -73,6 +74,7 @@ impl FileKind {
         match self {
             FileKind::Xlsx => "Excel 工作簿（.xlsx）",
             FileKind::Xls => "Excel 97-2003 工作簿（.xls）",
+            FileKind::Ods => "OpenDocument 表格（.ods）",
             FileKind::Docx => "Word 文档（.docx）",
         }
     }
@@ -103,7 +105,7 @@ pub enum Reason {
     TooLarge { bytes: u64, max: u64 },
     /// The file has no content.
     Empty,
-    /// Not an xlsx, xls or docx file; the text says what it is instead.
+    /// Not an xlsx, xls, ods or docx file; the text says what it is instead.
     NotSupported(String),
     /// Password-protected (an encrypted OOXML package, or an xls with a FILEPASS record).
     Encrypted,
@@ -117,6 +119,8 @@ pub enum Reason {
     Io(String),
     /// The file was read, but no recommendation form was found in it (produced by the caller).
     NoForm,
+    /// A header row was found but its columns cannot be told; the text names the rows and texts.
+    Header(String),
 }
 
 impl fmt::Display for Reason {
@@ -130,7 +134,7 @@ impl fmt::Display for Reason {
             ),
             Reason::Empty => write!(f, "文件是空的（0 字节）；请重新保存推荐表后提交"),
             Reason::NotSupported(what) => {
-                write!(f, "{what}；请提交 .xlsx、.xls 或 .docx 格式的推荐表")
+                write!(f, "{what}；请提交 .xlsx、.xls、.ods 或 .docx 格式的推荐表")
             }
             Reason::Encrypted => write!(
                 f,
@@ -149,6 +153,10 @@ impl fmt::Display for Reason {
                 "文件已损坏或格式不规范（{what}）；请用 Excel 或 Word 打开后另存为 .xlsx 或 .docx 再提交"
             ),
             Reason::Io(what) => write!(f, "打开或读取文件失败（{what}）；请检查文件路径和权限"),
+            Reason::Header(what) => write!(
+                f,
+                "{what}；请使用通知附件中推荐表模板的列名（表头可占一行或两行）后再提交"
+            ),
             Reason::NoForm => write!(
                 f,
                 "未找到推荐表表头（序号、批次、姓名…）；请使用通知附件中的推荐表模板填写"
@@ -198,9 +206,11 @@ const ZIP_MAGICS: [&[u8]; 3] = [b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"];
 /// The kind of file, by content only (the name's extension is never looked at).
 ///
 /// An OLE compound file is `.xls` when it holds a `Workbook` (or BIFF5 `Book`) stream; a zip is
-/// `.xlsx` when it holds `xl/workbook.xml` and `.docx` when it holds `word/document.xml`.
-/// Anything else — including a password-protected xlsx/docx, which is an OLE file holding
-/// `EncryptionInfo`/`EncryptedPackage` — is `None`; [`crate::read::read_grids`] says why.
+/// `.xlsx` when it holds `xl/workbook.xml`, `.docx` when it holds `word/document.xml` and `.ods`
+/// when its `mimetype` says OpenDocument spreadsheet (an `.ods` whose manifest declares encrypted
+/// parts is refused as encrypted). Anything else — including a password-protected xlsx/docx, which
+/// is an OLE file holding `EncryptionInfo`/`EncryptedPackage` — is `None`;
+/// [`crate::read::read_grids`] says why.
 pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
     identify(bytes, &Limits::default()).ok()
 }
@@ -267,10 +277,8 @@ fn identify_zip(bytes: &[u8], limits: &Limits) -> Result<FileKind, Reason> {
         Err(Reason::NotSupported(
             "这是 Excel 二进制工作簿（.xlsb），暂不支持（可在 Excel 中另存为 .xlsx）".into(),
         ))
-    } else if has("content.xml") && has("mimetype") {
-        Err(Reason::NotSupported(
-            "这是 OpenDocument 文件（.ods/.odt），暂不支持（可另存为 .xlsx 或 .docx）".into(),
-        ))
+    } else if has("content.xml") || has("mimetype") {
+        identify_odf(archive, limits)
     } else if has("ppt/presentation.xml") {
         Err(Reason::NotSupported(
             "这是 PowerPoint 演示文稿，不是 Excel 或 Word 文件".into(),
@@ -279,6 +287,84 @@ fn identify_zip(bytes: &[u8], limits: &Limits) -> Result<FileKind, Reason> {
         Err(Reason::NotSupported(
             "这是 zip 压缩包，不是 Excel 或 Word 文件（请解压后提交其中的推荐表）".into(),
         ))
+    }
+}
+
+/// The longest `mimetype` and `META-INF/manifest.xml` read to tell an OpenDocument file's kind.
+const ODF_HEAD_BYTES: u64 = 256;
+
+/// An OpenDocument package: a spreadsheet (`.ods`, or its template `.ots`) is read unless its
+/// manifest declares encrypted parts; a text document or anything else is refused by name.
+fn identify_odf(
+    mut archive: zip::ZipArchive<Cursor<&[u8]>>,
+    limits: &Limits,
+) -> Result<FileKind, Reason> {
+    let mut mimetype = String::new();
+    if let Ok(entry) = archive.by_name("mimetype") {
+        let mut head = Vec::new();
+        entry
+            .take(ODF_HEAD_BYTES)
+            .read_to_end(&mut head)
+            .map_err(|e| Reason::Corrupt(format!("无法解压「mimetype」：{e}")))?;
+        mimetype = String::from_utf8_lossy(&head).trim().to_string();
+    }
+    if manifest_declares_encryption(&mut archive, limits)? {
+        return Err(Reason::Encrypted);
+    }
+    match mimetype.strip_prefix("application/vnd.oasis.opendocument.") {
+        Some("spreadsheet" | "spreadsheet-template") => Ok(FileKind::Ods),
+        Some("text" | "text-template") => Err(Reason::NotSupported(
+            "这是 OpenDocument 文本文档（.odt），无法读取其中的表格（可在 WPS 或 LibreOffice 中另存为 .docx）".into(),
+        )),
+        Some("presentation" | "presentation-template") => Err(Reason::NotSupported(
+            "这是 OpenDocument 演示文稿（.odp），不是表格或文档".into(),
+        )),
+        _ if archive.index_for_name("content.xml").is_some() => Err(Reason::NotSupported(
+            "这是其他类型的 OpenDocument 文件，不是表格（可在 WPS 或 LibreOffice 中另存为 .xlsx）".into(),
+        )),
+        _ => Err(Reason::NotSupported(
+            "这是 zip 压缩包，不是 Excel 或 Word 文件（请解压后提交其中的推荐表）".into(),
+        )),
+    }
+}
+
+/// True when `META-INF/manifest.xml` has an `encryption-data` element (a password-protected
+/// OpenDocument file). The manifest is decompressed within the per-entry limit.
+fn manifest_declares_encryption(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    limits: &Limits,
+) -> Result<bool, Reason> {
+    let Some(index) = archive.index_for_name("META-INF/manifest.xml") else {
+        return Ok(false);
+    };
+    let entry = archive
+        .by_index(index)
+        .map_err(|e| Reason::Corrupt(format!("无法解压「META-INF/manifest.xml」：{e}")))?;
+    let mut bounded = entry.take(limits.max_entry_bytes.saturating_add(1));
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut produced: u64 = 0;
+    const NEEDLE: &[u8] = b"encryption-data";
+    loop {
+        let n = bounded
+            .read(&mut buf)
+            .map_err(|e| Reason::Corrupt(format!("无法解压「META-INF/manifest.xml」：{e}")))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        produced = produced.saturating_add(n as u64);
+        if produced > limits.max_entry_bytes {
+            return Err(Reason::ZipBomb(format!(
+                "「META-INF/manifest.xml」解压后超过单个文件上限 {}",
+                size(limits.max_entry_bytes)
+            )));
+        }
+        carry.extend_from_slice(buf.get(..n).unwrap_or_default());
+        if memchr::memmem::find(&carry, NEEDLE).is_some() {
+            return Ok(true);
+        }
+        let keep = carry.len().saturating_sub(NEEDLE.len());
+        carry.drain(..keep);
     }
 }
 
@@ -545,7 +631,7 @@ mod tests {
         );
         assert!(
             e.to_string()
-                .ends_with("请提交 .xlsx、.xls 或 .docx 格式的推荐表")
+                .ends_with("请提交 .xlsx、.xls、.ods 或 .docx 格式的推荐表")
         );
         let e = ReadError::new(
             "c.xlsx",

@@ -15,13 +15,22 @@ use shuangshi_rules::text::half_width;
 use shuangshi_rules::{Cell, Column, Footer, Form, HeaderName, PersonRow};
 
 use crate::grid::{Grid, GridRow};
+use crate::guard::Reason;
 
 /// How many distinct official columns a row must name to be the header row.
 const MIN_HEADER_COLUMNS: usize = 8;
 
-/// Every form in `grid`, in order. A grid without a header row has none.
+/// Every form in `grid`, in order. A grid without a header row has none; so has a grid whose
+/// header cannot be read ([`read_forms`] says why).
 pub fn forms_in_grid(file: &str, grid: &Grid) -> Vec<Form> {
-    plan(file, grid)
+    read_forms(file, grid).unwrap_or_default()
+}
+
+/// Every form in `grid`, in order, or why a header row was found but cannot be read (columns
+/// missing while the header holds texts that name no column): such a form would be checked
+/// against columns it does not have, so it is not checked at all.
+pub fn read_forms(file: &str, grid: &Grid) -> Result<Vec<Form>, Reason> {
+    Ok(plan(file, grid)?
         .into_iter()
         .map(|(mut form, people)| {
             form.rows = people
@@ -31,13 +40,18 @@ pub fn forms_in_grid(file: &str, grid: &Grid) -> Vec<Form> {
                 .collect();
             form
         })
-        .collect()
+        .collect())
 }
 
 /// [`forms_in_grid`] for a grid the caller no longer needs: the person rows take their cells out
 /// of the grid instead of copying them, and each sheet row is freed as soon as it has been read.
 pub fn into_forms(file: &str, grid: Grid) -> Vec<Form> {
-    let mut forms = plan(file, &grid);
+    take_forms(file, grid).unwrap_or_default()
+}
+
+/// [`read_forms`] for a grid the caller no longer needs, as [`into_forms`] reads it.
+pub fn take_forms(file: &str, grid: Grid) -> Result<Vec<Form>, Reason> {
+    let mut forms = plan(file, &grid)?;
     // The form each person row belongs to (the forms' rows never overlap).
     let mut owner: Vec<Option<usize>> = vec![None; grid.rows.len()];
     for (f, (_, people)) in forms.iter().enumerate() {
@@ -79,33 +93,197 @@ pub fn into_forms(file: &str, grid: Grid) -> Vec<Form> {
             form.rows.push(person);
         }
     }
-    forms.into_iter().map(|(form, _)| form).collect()
+    Ok(forms.into_iter().map(|(form, _)| form).collect())
+}
+
+/// A header found at a row of the grid.
+struct Header {
+    columns: Vec<Option<u32>>,
+    /// The position (in `grid.rows`) of the header's last row.
+    last: usize,
+    /// Header texts that name no column, as written.
+    unknown: Vec<String>,
+}
+
+/// The header starting at `rows[i]`, if one does: a row naming the columns, or two rows whose
+/// texts joined column by column (「现任行政」 above 「职务」; a vertically merged text once) name
+/// more of the official columns than either row alone.
+fn header_at(rows: &[GridRow], i: usize) -> Option<Header> {
+    let row = rows.get(i)?;
+    let here = has_name(row);
+    let next = rows.get(i + 1).filter(|n| n.index == row.index + 1);
+    let below = next.is_some_and(has_name);
+    if !here && !below {
+        return None;
+    }
+    let single = if here { header_columns(row) } else { None };
+    if let Some(next) = next.filter(|n| !looks_like_data(n)) {
+        let (pair, unknown) = pair_columns(row, next);
+        let n_pair = official(&pair);
+        let n_single = single.as_deref().map_or(0, official);
+        let n_lower = if below {
+            header_columns(next).as_deref().map_or(0, official)
+        } else {
+            0
+        };
+        if n_pair >= MIN_HEADER_COLUMNS
+            && pair[Column::Name as usize].is_some()
+            && n_pair > n_single
+            && n_pair > n_lower
+        {
+            return Some(Header {
+                columns: pair,
+                last: i + 1,
+                unknown,
+            });
+        }
+    }
+    let columns = single?;
+    // A header spread over two rows that each name the columns (vertical merges, a 补充信息
+    // group): take the last of the run.
+    let (mut last, mut columns) = (i, columns);
+    while let Some(next) = rows
+        .get(last + 1)
+        .filter(|n| n.index == rows[last].index + 1)
+    {
+        match header_columns(next) {
+            Some(c) if count(&c) >= count(&columns) => {
+                columns = c;
+                last += 1;
+            }
+            _ => break,
+        }
+    }
+    let unknown = rows[last]
+        .cells
+        .iter()
+        .filter(|(_, c)| !c.norm.is_empty() && Column::from_normed_header(&c.norm).is_none())
+        .map(|(_, c)| c.raw.clone())
+        .collect();
+    Some(Header {
+        columns,
+        last,
+        unknown,
+    })
+}
+
+/// True when a row has a 「姓名」 cell (every header row names it).
+fn has_name(row: &GridRow) -> bool {
+    row.cells.len() >= MIN_HEADER_COLUMNS / 2
+        && row
+            .cells
+            .iter()
+            .any(|(_, cell)| cell.norm.trim_end_matches(['*', ':']) == "姓名")
+}
+
+/// True when a row holds a value no header has: a number, or a long run of digits (a mobile or
+/// account number typed as text).
+fn looks_like_data(row: &GridRow) -> bool {
+    row.cells.iter().any(|(_, c)| {
+        c.numeric || (c.norm.len() >= 5 && c.norm.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+fn official(columns: &[Option<u32>]) -> usize {
+    Column::OFFICIAL
+        .iter()
+        .filter(|k| columns.get(**k as usize).copied().flatten().is_some())
+        .count()
+}
+
+/// The columns two header rows name together: for each sheet column, the upper text followed by
+/// the lower one (a text merged over both rows, found in each, once), else the lower text alone,
+/// else the upper one. Also the texts that name no column.
+fn pair_columns(upper: &GridRow, lower: &GridRow) -> (Vec<Option<u32>>, Vec<String>) {
+    let mut columns: Vec<Option<u32>> = vec![None; Column::ALL.len()];
+    let mut unknown = Vec::new();
+    let mut cols: Vec<u32> = upper
+        .cells
+        .iter()
+        .chain(&lower.cells)
+        .map(|(c, _)| *c)
+        .collect();
+    cols.sort_unstable();
+    cols.dedup();
+    for c in cols {
+        let (u, l) = (upper.get(c), lower.get(c));
+        let (found, written) = match (u, l) {
+            (Some(u), Some(l)) if u.raw == l.raw => {
+                (Column::from_normed_header(&u.norm), u.raw.clone())
+            }
+            (Some(u), Some(l)) => (
+                Column::from_normed_header(&format!("{}{}", u.norm, l.norm))
+                    .or_else(|| Column::from_normed_header(&l.norm))
+                    .or_else(|| Column::from_normed_header(&u.norm)),
+                format!("{}{}", u.raw, l.raw),
+            ),
+            (Some(x), None) | (None, Some(x)) => {
+                (Column::from_normed_header(&x.norm), x.raw.clone())
+            }
+            (None, None) => continue,
+        };
+        match found {
+            Some(k) if columns[k as usize].is_none() => columns[k as usize] = Some(c),
+            Some(_) => {}
+            None if !written.trim().is_empty() => unknown.push(written),
+            None => {}
+        }
+    }
+    (columns, unknown)
+}
+
+/// Why a header row cannot be read: official columns are missing while the header holds texts
+/// that name no column (a header typed differently, or over rows not read together).
+fn misread(grid: &Grid, rows: &[GridRow], h: usize, header: &Header) -> Option<Reason> {
+    let missing: Vec<Column> = Column::OFFICIAL
+        .iter()
+        .copied()
+        .filter(|k| header.columns.get(*k as usize).copied().flatten().is_none())
+        .collect();
+    if missing.is_empty() || header.unknown.is_empty() {
+        return None;
+    }
+    let first = rows.get(h).map_or(0, |r| r.index + 1);
+    let last = rows.get(header.last).map_or(first, |r| r.index + 1);
+    let place = match &grid.name {
+        Some(name) => format!("工作表「{name}」"),
+        None => "文档中".to_string(),
+    };
+    let lines = if first == last {
+        format!("第 {first} 行")
+    } else {
+        format!("第 {first}–{last} 行")
+    };
+    let quote = |texts: Vec<String>| {
+        texts
+            .into_iter()
+            .map(|t| format!("「{}」", t.replace(['\n', '\r'], "")))
+            .collect::<String>()
+    };
+    Some(Reason::Header(format!(
+        "{place}{lines}的表头无法识别：{} 不是推荐表的列名，缺少{} 列",
+        quote(header.unknown.clone()),
+        quote(missing.iter().map(|k| k.label().to_string()).collect())
+    )))
 }
 
 /// The forms of `grid` without their person rows, each with the positions (in `grid.rows`) of the
 /// rows that hold people.
-fn plan(file: &str, grid: &Grid) -> Vec<(Form, Vec<usize>)> {
+fn plan(file: &str, grid: &Grid) -> Result<Vec<(Form, Vec<usize>)>, Reason> {
     let mut forms = Vec::new();
     let rows = &grid.rows;
     let mut text = String::new(); // a row's normalised text, reused
     let mut start = 0; // first row (position in `rows`) not yet part of a form
     while start < rows.len() {
-        let Some(h) = (start..rows.len()).find(|&i| is_header(&rows[i])) else {
+        let Some((h, header)) =
+            (start..rows.len()).find_map(|i| header_at(rows, i).map(|x| (i, x)))
+        else {
             break;
         };
-        // A header spread over two rows (vertical merges, a 补充信息 group): take the last of the run.
-        let mut h_end = h;
-        while h_end + 1 < rows.len() && rows[h_end + 1].index == rows[h_end].index + 1 {
-            match (
-                header_columns(&rows[h_end + 1]),
-                header_columns(&rows[h_end]),
-            ) {
-                (Some(next), Some(cur)) if count(&next) >= count(&cur) => h_end += 1,
-                _ => break,
-            }
-        }
-        let mut columns = header_columns(&rows[h_end]).unwrap_or_default();
-        // Supplementary headers on the row below a one-row header.
+        let misread = misread(grid, rows, h, &header);
+        let h_end = header.last;
+        let mut columns = header.columns;
+        // Supplementary headers on the row below the header.
         let mut data_start = h_end + 1;
         if let Some(next) = rows
             .get(h_end + 1)
@@ -156,7 +334,8 @@ fn plan(file: &str, grid: &Grid) -> Vec<(Form, Vec<usize>)> {
                 }
                 break;
             }
-            if text.starts_with("注:") || text.starts_with("注：") || is_header(row) {
+            if text.starts_with("注:") || text.starts_with("注：") || header_at(rows, i).is_some()
+            {
                 break;
             }
             if is_person(row, &form.columns) {
@@ -170,14 +349,18 @@ fn plan(file: &str, grid: &Grid) -> Vec<(Form, Vec<usize>)> {
                 normed_text(&rows[i], &mut text);
                 text.starts_with("注")
             }
-            && !is_header(&rows[i])
+            && header_at(rows, i).is_none()
         {
             i += 1;
+        }
+        // A misread header with people under it would report their cells under wrong columns.
+        if let Some(why) = misread.filter(|_| !people.is_empty()) {
+            return Err(why);
         }
         forms.push((form, people));
         start = i.max(h_end + 1);
     }
-    forms
+    Ok(forms)
 }
 
 /// `norm(&row.joined())` into `out`, without allocating: as [`Cell::norm`] is the cell's raw text
@@ -196,17 +379,6 @@ fn normed_text(row: &GridRow, out: &mut String) {
 
 fn count(columns: &[Option<u32>]) -> usize {
     columns.iter().filter(|c| c.is_some()).count()
-}
-
-/// True when `row` is a header row ([`header_columns`] finds its columns). Cheap for the rows that
-/// are not: a header row has at least 8 cells, one of them 「姓名」.
-fn is_header(row: &GridRow) -> bool {
-    row.cells.len() >= MIN_HEADER_COLUMNS
-        && row
-            .cells
-            .iter()
-            .any(|(_, cell)| cell.norm.trim_end_matches(['*', ':']) == "姓名")
-        && header_columns(row).is_some()
 }
 
 /// The columns a row names, when it is a header row (at least 8 official columns, 姓名 among them).

@@ -6,7 +6,7 @@ use shuangshi_rules::Form;
 
 use crate::grid::Grid;
 use crate::guard::{FileKind, Limits, ReadError, Reason};
-use crate::layout::{forms_in_grid, into_forms};
+use crate::layout::{read_forms, take_forms};
 use crate::read::{read_grids, read_path};
 
 /// A file that was read: its sheets and the forms found in them.
@@ -20,7 +20,13 @@ pub struct Workbook {
 }
 
 fn finish(file: String, kind: FileKind, grids: Vec<Grid>) -> Result<Workbook, ReadError> {
-    let forms: Vec<Form> = grids.iter().flat_map(|g| forms_in_grid(&file, g)).collect();
+    let mut forms: Vec<Form> = Vec::new();
+    for g in &grids {
+        match read_forms(&file, g) {
+            Ok(found) => forms.extend(found),
+            Err(reason) => return Err(ReadError { file, reason }),
+        }
+    }
     if forms.is_empty() {
         return Err(ReadError {
             file,
@@ -69,10 +75,13 @@ fn forms_only(
     kind: FileKind,
     grids: Vec<Grid>,
 ) -> Result<(FileKind, Vec<Form>), ReadError> {
-    let forms: Vec<Form> = grids
-        .into_iter()
-        .flat_map(|g| into_forms(&file, g))
-        .collect();
+    let mut forms: Vec<Form> = Vec::new();
+    for g in grids {
+        match take_forms(&file, g) {
+            Ok(found) => forms.extend(found),
+            Err(reason) => return Err(ReadError { file, reason }),
+        }
+    }
     if forms.is_empty() {
         return Err(ReadError {
             file,

@@ -6,6 +6,7 @@
 
 mod docx;
 mod merges;
+mod ods;
 mod value;
 mod xls;
 mod xlsx;
@@ -22,10 +23,10 @@ use crate::guard::{
     FileKind, Limits, ReadError, Reason, identify, inspect_zip, inspect_zip_with, no_panic, size,
 };
 
-/// Reads every sheet of an xlsx or xls workbook, or the body of a docx document, as grids.
+/// Reads every sheet of an xlsx, xls or ods workbook, or the body of a docx document, as grids.
 ///
 /// `file_name` is used only in messages. Order of checks: size, empty, content sniffing (never the
-/// extension), the zip guard for xlsx/docx (the xls reader runs its own record pre-scan), then the
+/// extension), the zip guard for xlsx/ods/docx (the xls reader runs its own record pre-scan), then the
 /// reader itself with the sheet limits.
 pub fn read_grids(
     file_name: &str,
@@ -101,6 +102,10 @@ fn dispatch(kind: FileKind, bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, 
             docx::read(bytes, limits)?
         }
         FileKind::Xls => xls::read(bytes, limits)?,
+        FileKind::Ods => {
+            inspect_zip(bytes, limits)?;
+            ods::read(bytes, limits)?
+        }
     })
 }
 

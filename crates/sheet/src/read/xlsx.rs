@@ -51,8 +51,23 @@ fn read_workbook(bytes: &[u8], limits: &Limits, mut scan: MergeScan) -> Result<V
                 .map_err(|e| corrupt(&place, e))?;
             let declared = reader.dimensions();
             budget.declared(&place, declared.start, declared.end)?;
-            while let Some(cell) = reader.next_cell().map_err(|e| corrupt(&place, e))? {
-                let Some(value) = value::from_data_ref(cell.get_value()) else {
+            while let Some((cell, style)) = reader
+                .next_cell_with_style_id()
+                .map_err(|e| corrupt(&place, e))?
+            {
+                let value = match cell.get_value() {
+                    // A date is quoted in the cell's own number format.
+                    calamine::DataRef::DateTime(d) => {
+                        let format = reader
+                            .styles()
+                            .get(style)
+                            .and_then(|s| s.number_format.as_ref())
+                            .map(|f| f.format_code.as_str());
+                        Some(value::date_time_as_written(d, format))
+                    }
+                    other => value::from_data_ref(other),
+                };
+                let Some(value) = value else {
                     continue;
                 };
                 if value.is_empty() {

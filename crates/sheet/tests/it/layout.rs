@@ -288,3 +288,137 @@ fn a_workbook_without_a_form_says_so() {
     let msg = err.to_string();
     assert!(msg.contains("说明.xlsx") && msg.contains("表头"), "{msg}");
 }
+
+/// The header typed over two rows: (upper, lower) per column; `None` below means the upper text
+/// is merged over both rows.
+const TWO_ROW_HEADER: [(&str, Option<&str>); 16] = [
+    ("序号", None),
+    ("批次", None),
+    ("姓名", None),
+    ("派出单位", None),
+    ("现任行政", Some("职务")),
+    ("从事学科", Some("专业领域")),
+    ("现任专业技术", Some("职务")),
+    ("已取得的资格", Some("教师资格")),
+    ("已取得的资格", Some("职业技能资格")),
+    ("手机号码", None),
+    ("交流期限", None),
+    ("接收单位", None),
+    ("拟挂任", Some("职务")),
+    ("学校对公账户", Some("开户行（不得填零余额银行）")),
+    ("学校对公账户", Some("开户名（规范名称）")),
+    ("学校对公账户", Some("账户账号")),
+];
+
+/// A form whose header takes rows 3–4, with vertical merges and 「已取得的资格」, 「学校对公账户」
+/// merged across the columns they group; `header` gives each column's texts.
+fn two_row_form(header: &[(&str, Option<&str>)]) -> Vec<u8> {
+    let (school, enterprise) = ("重庆甲学院", "重庆乙公司");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let f = Format::new();
+    ws.merge_range(
+        0,
+        0,
+        0,
+        15,
+        "“双千双师交流计划”第十批交流互聘人员推荐表",
+        &f,
+    )
+    .unwrap();
+    ws.write(
+        1,
+        0,
+        format!("交流互聘学校（盖章）：{school}    交流互聘企业（盖章）：{enterprise}"),
+    )
+    .unwrap();
+    let mut c = 0;
+    while c < header.len() {
+        let (upper, lower) = header[c];
+        match lower {
+            None => {
+                ws.merge_range(2, c as u16, 3, c as u16, upper, &f).unwrap();
+                c += 1;
+            }
+            Some(_) => {
+                let mut end = c;
+                while end + 1 < header.len()
+                    && header[end + 1].0 == upper
+                    && header[end + 1].1.is_some()
+                {
+                    end += 1;
+                }
+                if end > c {
+                    ws.merge_range(2, c as u16, 2, end as u16, upper, &f)
+                        .unwrap();
+                } else {
+                    ws.write(2, c as u16, upper).unwrap();
+                }
+                for (k, (_, l)) in header.iter().enumerate().take(end + 1).skip(c) {
+                    ws.write(3, k as u16, l.unwrap_or_default()).unwrap();
+                }
+                c = end + 1;
+            }
+        }
+    }
+    for (r, row) in [
+        (4u32, teacher(school, enterprise, "张三")),
+        (5, engineer(school, enterprise, "李四")),
+    ] {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r, c as u16, v).unwrap();
+        }
+    }
+    ws.write(6, 0, "学校填表人：王五    联系电话：023-63865672")
+        .unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_header_typed_over_two_rows_is_read_by_joining_its_texts() {
+    let bytes = two_row_form(&TWO_ROW_HEADER);
+    let book = load("两行表头.xlsx", &bytes, &Limits::default()).unwrap();
+    let form = &book.forms[0];
+    assert_eq!(form.header_row, 4, "the header's last row");
+    for k in Column::OFFICIAL {
+        assert!(form.has_column(k), "{k:?}");
+    }
+    assert_eq!(form.column_index(Column::AdminPost), Some(4));
+    assert_eq!(form.column_index(Column::Bank), Some(13));
+    assert_eq!(form.rows.len(), 2);
+    assert_eq!(
+        form.rows[0].row, 5,
+        "people start after the second header row"
+    );
+    let r = run(&bytes, "两行表头.xlsx");
+    assert_eq!(r.summary.people, 2);
+    assert_eq!((r.forms[0].sent, r.forms[0].received), (1, 1));
+    assert!(rules(&r).is_empty(), "{:#?}", r.findings);
+}
+
+#[test]
+fn a_header_that_cannot_be_recognised_makes_the_file_unreadable() {
+    let mut header = TWO_ROW_HEADER;
+    header[4] = ("现任职务", Some("行政"));
+    header[6] = ("现任职务", Some("技术"));
+    let bytes = two_row_form(&header);
+    let err = load("乱表头.xlsx", &bytes, &Limits::default()).unwrap_err();
+    match &err.reason {
+        Reason::Header(m) => {
+            assert!(m.contains("第 3–4 行"), "{m}");
+            assert!(m.contains("「现任职务行政」"), "{m}");
+            assert!(m.contains("「现任行政职务」"), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("文件「乱表头.xlsx」无法读取：工作表「Sheet1」") && msg.contains("列名"),
+        "{msg}"
+    );
+    // The same header with a column really missing and nothing unrecognised is read (F01 says so).
+    let mut short = TWO_ROW_HEADER.to_vec();
+    short.remove(4);
+    let book = load("少一列.xlsx", &two_row_form(&short), &Limits::default()).unwrap();
+    assert!(!book.forms[0].has_column(Column::AdminPost));
+}

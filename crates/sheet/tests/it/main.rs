@@ -3,5 +3,6 @@
 
 mod alloc;
 mod layout;
+mod ods;
 mod read;
 mod write;

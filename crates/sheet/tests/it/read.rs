@@ -295,7 +295,7 @@ fn bomb(size: usize) -> Vec<u8> {
 }
 
 /// Sets the uncompressed size of `name` in both its local header and its central directory record.
-fn lie_about_size(bytes: &mut [u8], name: &str, declared: u32) {
+pub(crate) fn lie_about_size(bytes: &mut [u8], name: &str, declared: u32) {
     let name = name.as_bytes();
     let mut patched = 0;
     for at in 0..bytes.len().saturating_sub(46) {
@@ -413,7 +413,7 @@ fn wrong_formats_are_not_supported_whatever_their_name() {
         );
         assert!(
             err.to_string()
-                .ends_with("请提交 .xlsx、.xls 或 .docx 格式的推荐表"),
+                .ends_with("请提交 .xlsx、.xls、.ods 或 .docx 格式的推荐表"),
             "{err}"
         );
         assert!(
@@ -898,4 +898,42 @@ fn docx_paragraphs_and_a_table_with_spans_and_vertical_merges() {
 fn a_docx_without_a_body_or_with_broken_xml_is_corrupt() {
     let bytes = docx("<w:p><w:r><w:t>未闭合</w:r></w:p>");
     assert!(matches!(reason("bad.docx", &bytes), Reason::Corrupt(_)));
+}
+
+#[test]
+fn xlsx_dates_are_quoted_in_the_cells_own_format() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = ExcelDateTime::from_ymd(2024, 2, 26).unwrap();
+    for (col, format) in [
+        "yyyy\"年\"m\"月\"d\"日\"",
+        "yyyy/m/d",
+        "d-mmm-yy",
+        "yyyy/m/d h:mm",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let dt = if col == 3 {
+            ExcelDateTime::from_ymd(2024, 2, 26)
+                .unwrap()
+                .and_hms(8, 30, 0)
+                .unwrap()
+        } else {
+            date.clone()
+        };
+        ws.write_datetime_with_format(0, col as u16, &dt, &Format::new().set_num_format(*format))
+            .unwrap();
+    }
+    let (_, grids) = read("日期.xlsx", &wb.save_to_buffer().unwrap()).unwrap();
+    let g = &grids[0];
+    assert_eq!(text(g, 0, 0), Some("2024年2月26日"));
+    assert_eq!(text(g, 0, 1), Some("2024/2/26"));
+    assert_eq!(
+        text(g, 0, 2),
+        Some("2024年2月26日"),
+        "month names: the Chinese fallback"
+    );
+    assert_eq!(text(g, 0, 3), Some("2024/2/26 8:30"));
+    assert!(g.get(0, 0).unwrap().numeric);
 }
