@@ -1272,7 +1272,10 @@ async fn ready_to_submit(db: &TestDb, f: &Fixture, names: &[&str]) -> SubmitRequ
     SubmitRequest {
         batch_id: f.batch.id,
         school_id: f.a.id,
-        report: serde_json::json!({"summary": {"errors": 0}}),
+        report: shuangshi_store::SnapReport {
+            findings: Vec::new(),
+            tally: shuangshi_rules::Tally::default(),
+        },
         checked: vec![(form_id, form.version)],
     }
 }
@@ -1296,7 +1299,10 @@ async fn submit_gives_a_receipt_and_an_immutable_snapshot() {
     let req = SubmitRequest {
         batch_id: f.batch.id,
         school_id: f.a.id,
-        report: serde_json::json!({}),
+        report: shuangshi_store::SnapReport {
+            findings: Vec::new(),
+            tally: shuangshi_rules::Tally::default(),
+        },
         checked: vec![(form_id, 2)],
     };
     let err = db
@@ -1352,12 +1358,15 @@ async fn submit_gives_a_receipt_and_an_immutable_snapshot() {
     assert!(db.submit(&scope, &req, late, &admin()).await.is_err());
     // The snapshot holds the rows, the scan and the report.
     let snap1 = db.get_version(&scope, v1.id).await.unwrap().unwrap();
-    assert_eq!(snap1.snapshot["receipt_no"], v1.receipt_no.as_str());
-    let rows = snap1.snapshot["forms"][0]["rows"].as_array().unwrap();
+    assert_eq!(snap1.snapshot.receipt_no, v1.receipt_no);
+    let rows = &snap1.snapshot.forms[0].rows;
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0]["cells"][Column::Name as usize], "张三");
-    assert_eq!(snap1.snapshot["forms"][0]["scan"]["form_version"], 3);
-    assert_eq!(snap1.snapshot["report"]["summary"]["errors"], 0);
+    assert_eq!(rows[0].cells[Column::Name as usize], "张三");
+    assert_eq!(
+        snap1.snapshot.forms[0].scan.as_ref().map(|s| s.form_version),
+        Some(3)
+    );
+    assert!(snap1.snapshot.report.findings.is_empty());
     // The inbox shows it; the reviewer returns it with reasons.
     let inbox = db
         .list_submissions(

@@ -4,8 +4,8 @@
 
 use axum::http::{Method, Request, StatusCode, header};
 use chrono::Utc;
-use shuangshi_rules::Column;
-use shuangshi_store::{Actor, BatchRecord, FormRecord, Role, Scope, SubmitRequest};
+use shuangshi_rules::{Column, FindingRecord, Severity, Tally};
+use shuangshi_store::{Actor, BatchRecord, FormRecord, Role, Scope, SnapReport, SubmitRequest};
 
 use crate::school::{PNG, Pair, form, open_batch, pair, prepared};
 use crate::support::{Client, PASSWORD, TestApp};
@@ -17,16 +17,22 @@ async fn submit(app: &TestApp, batch: &BatchRecord, p: &Pair) -> i64 {
         .school_forms(&Scope::All, batch.id, p.school.id)
         .await
         .unwrap();
-    let report = serde_json::json!({
-        "batch": "第十批",
-        "forms": [],
-        "findings": [{
-            "rule": "F10", "severity": "warning", "file": null, "row": null, "column": null,
-            "value": null, "school": p.school.name, "message": "各行开户行、开户名、账号不一致",
-            "clause": "附件", "cell": null
+    let report = SnapReport {
+        findings: vec![FindingRecord {
+            rule: "F10".into(),
+            severity: Severity::Warning,
+            file: None,
+            sheet: None,
+            row: None,
+            column: None,
+            value: None,
+            school: Some(p.school.name.clone()),
+            message: "各行开户行、开户名、账号不一致".into(),
+            clause: "附件".into(),
+            cell: None,
         }],
-        "summary": {"forms": 1, "people": 2, "errors": 0, "warnings": 1, "infos": 0}
-    });
+        tally: Tally::default(),
+    };
     let req = SubmitRequest {
         batch_id: batch.id,
         school_id: p.school.id,
