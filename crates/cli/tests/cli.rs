@@ -808,3 +808,9 @@ fn serve_starts_answers_healthz_and_makes_tokens() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("审计日志校验通过"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Faults of the running service (one test binary for the crate: the module lives beside).
+
+#[path = "faults.rs"]
+mod faults;
