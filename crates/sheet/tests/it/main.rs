@@ -3,5 +3,6 @@
 
 mod alloc;
 mod layout;
+mod mutation;
 mod read;
 mod write;
