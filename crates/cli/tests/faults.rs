@@ -198,7 +198,7 @@ impl Lcg {
     }
 }
 
-fn seed() -> u64 {
+fn kill_seed() -> u64 {
     std::env::var("FAULT_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -663,7 +663,7 @@ fn kill_9_during_row_replacements_and_imports_leaves_one_whole_version() {
     let rt = runtime();
     let s = seed(&rt, "癸");
     let token = token(&s);
-    let seed = seed();
+    let seed = kill_seed();
     let mut rng = Lcg(seed);
     let next_k = Arc::new(AtomicU64::new(1));
     let mut committed_any = false;
