@@ -60,6 +60,8 @@ enum Command {
         /// 反向代理改写 Host 时，允许提交表单的来源（如 https://shuangshi.example.gov.cn），可重复
         #[arg(long, value_name = "ORIGIN")]
         trusted_origin: Vec<String>,
+        #[command(flatten)]
+        listen: serve::ListenArgs,
     },
     /// API 令牌
     Token {
@@ -229,12 +231,14 @@ fn main() -> ExitCode {
             demo,
             secure_cookies,
             trusted_origin,
+            listen,
         } => serve::serve(serve::ServeOptions {
             addr,
             db,
             demo,
             secure_cookies,
             trusted_origins: trusted_origin,
+            listen,
         }),
         Command::Token {
             command: TokenCommand::Create { user, name, db },

@@ -973,3 +973,9 @@ fn a_form_like_file_in_a_folder_that_cannot_be_read_exits_2_saying_what_to_do() 
         "{text:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Faults of the running service (one test binary for the crate: the module lives beside).
+
+#[path = "faults.rs"]
+mod faults;

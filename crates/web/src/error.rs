@@ -49,9 +49,9 @@ pub enum AppError {
     /// The content cannot be used (an unreadable file); the message names it and says why.
     #[error("{0}")]
     Unprocessable(String),
-    /// The upload is larger than the limit.
-    #[error("上传的内容过大")]
-    PayloadTooLarge,
+    /// The upload is larger than the limit; the message names the limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Anything else: a database failure, a bug. Logged, shown as a generic message.
     #[error("处理您的请求时出错，请稍后重试；如问题持续，请联系管理员")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -80,7 +80,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -3,7 +3,7 @@
 //! From the outside in: request id (`x-request-id`, made when absent, echoed on the answer) →
 //! trace span → security headers (CSP, nosniff, Referrer-Policy, X-Frame-Options, `no-store` for
 //! anything that sets no cache policy of its own) → gzip → [`crate::error::render_errors`] →
-//! timeout → body limit → [`CsrfLayer`] → the routes.
+//! timeout → body limit ([`limit_body`]) → [`CsrfLayer`] → the routes.
 //!
 //! CSRF: tower-http's `CsrfLayer` rejects a state-changing request whose `Sec-Fetch-Site` (or, for
 //! older browsers, `Origin`) shows it came from another site, on every route. Requests with neither
@@ -14,9 +14,14 @@
 //!
 //! [`Frame::csrf_token`]: crate::ui::Frame::csrf_token
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, ETAG, REFERRER_POLICY,
@@ -28,7 +33,6 @@ use axum::response::Response;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -81,7 +85,7 @@ pub fn apply(router: Router<AppState>, config: &WebConfig) -> Router<AppState> {
         // Upload size is governed by the layer below, not by axum's 2 MB extractor default.
         .layer(DefaultBodyLimit::disable())
         .layer(csrf_layer(&config.trusted_origins))
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(middleware::from_fn_with_state(config.body_limit, limit_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
@@ -127,6 +131,111 @@ pub fn apply(router: Router<AppState>, config: &WebConfig) -> Router<AppState> {
             }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// The message of a request body over `limit` bytes.
+pub fn body_limit_message(limit: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    let size = if limit >= MIB && limit % MIB == 0 {
+        format!("{} MB", limit / MIB)
+    } else if limit >= 1024 && limit % 1024 == 0 {
+        format!("{} KB", limit / 1024)
+    } else {
+        format!("{limit} 字节")
+    };
+    format!("上传的内容过大：超过单次 {size} 的上限，请压缩或拆分后重试")
+}
+
+/// Middleware: refuses a request body over `limit` bytes with 413 and [`body_limit_message`].
+///
+/// A declared `Content-Length` over the limit is refused before the body is read. A body without
+/// one (chunked) is counted as the handler reads it: past the limit the read fails, and whatever
+/// the handler made of that failure (a multipart parse error, a 400) is replaced by the 413.
+pub async fn limit_body(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(limit);
+    }
+    let exceeded = Arc::new(AtomicBool::new(false));
+    let (parts, body) = request.into_parts();
+    let body = Body::new(CountedBody {
+        inner: body,
+        left: limit,
+        exceeded: exceeded.clone(),
+    });
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if exceeded.load(Ordering::Acquire) {
+        too_large(limit)
+    } else {
+        response
+    }
+}
+
+fn too_large(limit: usize) -> Response {
+    use axum::response::IntoResponse;
+    let status = StatusCode::PAYLOAD_TOO_LARGE;
+    let message = body_limit_message(limit);
+    let mut response = (status, message.clone()).into_response();
+    response
+        .extensions_mut()
+        .insert(crate::error::ErrorInfo { status, message });
+    response
+}
+
+/// The read past the body limit.
+#[derive(Debug, thiserror::Error)]
+#[error("请求体超过上限")]
+struct BodyTooLarge;
+
+/// A request body that fails once more than `left` bytes have been read, and says so in
+/// `exceeded`.
+struct CountedBody {
+    inner: Body,
+    left: usize,
+    exceeded: Arc<AtomicBool>,
+}
+
+impl http_body::Body for CountedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let this = self.get_mut();
+        if this.exceeded.load(Ordering::Acquire) {
+            return Poll::Ready(Some(Err(axum::Error::new(BodyTooLarge))));
+        }
+        let frame = match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            other => return other,
+        };
+        if let Some(data) = frame.data_ref() {
+            if data.len() > this.left {
+                this.exceeded.store(true, Ordering::Release);
+                return Poll::Ready(Some(Err(axum::Error::new(BodyTooLarge))));
+            }
+            this.left -= data.len();
+        }
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// Middleware: a compressed answer is another representation of the resource, so its strong ETag

@@ -3,6 +3,7 @@
 
 mod alloc;
 mod layout;
+mod mutation;
 mod ods;
 mod read;
 mod write;

@@ -51,7 +51,7 @@ pub fn clean_name(name: &str, fallback: &str) -> String {
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge
+        AppError::PayloadTooLarge(crate::error::default_message(StatusCode::PAYLOAD_TOO_LARGE).into())
     } else {
         AppError::bad_request("上传的内容读取失败（可能已中断），请重新选择文件上传")
     }
@@ -67,7 +67,7 @@ pub async fn read_upload(mut multipart: Multipart, max: usize) -> Result<Upload,
             up.file_name = clean_name(field.file_name().unwrap_or(""), "上传文件");
             while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                 if up.bytes.len() + chunk.len() > max {
-                    return Err(AppError::bad_request(format!(
+                    return Err(AppError::PayloadTooLarge(format!(
                         "文件「{}」超过上限 {} MB，请删除无关的工作表和图片后重新上传",
                         up.file_name,
                         max / (1024 * 1024)

@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod auth;
 mod browser;
+mod limits;
 mod policy;
 mod review;
 mod roster;
