@@ -65,7 +65,10 @@ fn clean(batch: &Batch, school: &str, account: &str, teacher: (&str, &str)) -> F
         (Column::ReceivingUnit, ENTERPRISE.to_owned()),
         (Column::Field, "机械制造".to_owned()),
         (Column::Title, "讲师".to_owned()),
-        (Column::TeacherQualification, "中等职业学校教师资格".to_owned()),
+        (
+            Column::TeacherQualification,
+            "中等职业学校教师资格".to_owned(),
+        ),
         (Column::SkillQualification, "无".to_owned()),
         (Column::Post, batch.posts.school_senior.clone()),
         (Column::Direction, "学校派出".to_owned()),
@@ -74,7 +77,10 @@ fn clean(batch: &Batch, school: &str, account: &str, teacher: (&str, &str)) -> F
     let mut e: Vec<(Column, String)> = common("2");
     e.extend([
         (Column::Name, "钱工程".to_owned()),
-        (Column::Mobile, format!("139{}", &account[account.len() - 8..])),
+        (
+            Column::Mobile,
+            format!("139{}", &account[account.len() - 8..]),
+        ),
         (Column::SendingUnit, ENTERPRISE.to_owned()),
         (Column::ReceivingUnit, school.to_owned()),
         (Column::Field, "智能制造".to_owned()),
@@ -196,7 +202,13 @@ impl World {
             .await
             .unwrap();
         self.store()
-            .put_scan(&Scope::All, form.id, "image/png", TINY_PNG.to_vec(), &self.sys)
+            .put_scan(
+                &Scope::All,
+                form.id,
+                "image/png",
+                TINY_PNG.to_vec(),
+                &self.sys,
+            )
             .await
             .unwrap();
     }
@@ -234,7 +246,12 @@ async fn a_clean_school_submits_and_its_snapshot_reads_back_typed() {
     let f = w
         .form(
             SCHOOL_A,
-            &clean(&w.batch.params, SCHOOL_A, "3100021000000000017", ("赵老师", "13800000011")),
+            &clean(
+                &w.batch.params,
+                SCHOOL_A,
+                "3100021000000000017",
+                ("赵老师", "13800000011"),
+            ),
         )
         .await;
     let errors: Vec<_> = w
@@ -258,18 +275,25 @@ async fn a_clean_school_submits_and_its_snapshot_reads_back_typed() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(v.snapshot.snapshot_version, shuangshi_store::SNAPSHOT_VERSION);
+    assert_eq!(
+        v.snapshot.snapshot_version,
+        shuangshi_store::SNAPSHOT_VERSION
+    );
     assert_eq!(v.snapshot.forms[0].rows.len(), 2);
     assert_eq!(v.snapshot.report.tally.teachers, 1);
     assert_eq!(v.snapshot.report.tally.engineers, 1);
     // A snapshot this program cannot read is an error, never a default.
-    w.db
-        .execute(&format!(
-            "UPDATE submission_versions SET snapshot = '{{\"receipt_no\":\"x\"}}' WHERE id = {}",
-            versions[0].id
-        ))
-        .await;
-    assert!(w.store().get_version(&Scope::All, versions[0].id).await.is_err());
+    w.db.execute(&format!(
+        "UPDATE submission_versions SET snapshot = '{{\"receipt_no\":\"x\"}}' WHERE id = {}",
+        versions[0].id
+    ))
+    .await;
+    assert!(
+        w.store()
+            .get_version(&Scope::All, versions[0].id)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -279,7 +303,12 @@ async fn a_person_recommended_by_two_schools_blocks_both_and_the_acceptance() {
     let fa = w
         .form(
             SCHOOL_A,
-            &clean(&batch, SCHOOL_A, "3100021000000000017", ("郑强", "13800000001")),
+            &clean(
+                &batch,
+                SCHOOL_A,
+                "3100021000000000017",
+                ("郑强", "13800000001"),
+            ),
         )
         .await;
     w.seal(&fa).await;
@@ -288,7 +317,12 @@ async fn a_person_recommended_by_two_schools_blocks_both_and_the_acceptance() {
     let fb = w
         .form(
             SCHOOL_B,
-            &clean(&batch, SCHOOL_B, "3100021000000000029", ("郑强", "138 0000 0001")),
+            &clean(
+                &batch,
+                SCHOOL_B,
+                "3100021000000000029",
+                ("郑强", "138 0000 0001"),
+            ),
         )
         .await;
     w.seal(&fb).await;
@@ -328,7 +362,10 @@ async fn a_person_recommended_by_two_schools_blocks_both_and_the_acceptance() {
         .unwrap();
     assert!(!has(&w.rules_on(SCHOOL_A).await, "D01"));
     assert!(!has(&w.rules_on(SCHOOL_B).await, "D01"));
-    w.app.decide(&Scope::All, &w.sys, &w.batch, &d).await.unwrap();
+    w.app
+        .decide(&Scope::All, &w.sys, &w.batch, &d)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -337,7 +374,12 @@ async fn findings_are_stored_with_the_versions_they_were_computed_on() {
     let f = w
         .form(
             SCHOOL_A,
-            &clean(&w.batch.params, SCHOOL_A, "3100021000000000017", ("赵老师", "1380000001")),
+            &clean(
+                &w.batch.params,
+                SCHOOL_A,
+                "3100021000000000017",
+                ("赵老师", "1380000001"),
+            ),
         )
         .await;
     let a = w.id_of(SCHOOL_A).await;
@@ -350,15 +392,16 @@ async fn findings_are_stored_with_the_versions_they_were_computed_on() {
     assert_eq!(stored.forms[0].form_version, f.version);
     assert!(stored.forms[0].findings.iter().any(|r| r.rule == "F04"));
     // The stored check is what the page shows (no engine run on the read).
-    w.db
-        .execute("UPDATE form_checks SET findings = '{\"version\":1,\"findings\":[]}'")
+    w.db.execute("UPDATE form_checks SET findings = '{\"version\":1,\"findings\":[]}'")
         .await;
     assert!(!has(&w.rules_on(SCHOOL_A).await, "F04"));
     // A change made behind the application's back leaves a stale stamp: the next read computes
     // the check again.
-    w.db
-        .execute(&format!("UPDATE forms SET version = version + 1 WHERE id = {}", f.id))
-        .await;
+    w.db.execute(&format!(
+        "UPDATE forms SET version = version + 1 WHERE id = {}",
+        f.id
+    ))
+    .await;
     assert!(has(&w.rules_on(SCHOOL_A).await, "F04"));
     // The registry changes: the batch's checks are dropped and computed again on the next read.
     w.store()
@@ -382,11 +425,21 @@ async fn an_upload_previewed_on_one_instance_is_committed_on_another() {
     let f = w
         .form(
             SCHOOL_A,
-            &clean(&batch, SCHOOL_A, "3100021000000000017", ("赵老师", "13800000011")),
+            &clean(
+                &batch,
+                SCHOOL_A,
+                "3100021000000000017",
+                ("赵老师", "13800000011"),
+            ),
         )
         .await;
     // The file: the same form with a third person, written as the official xlsx.
-    let mut content = clean(&batch, SCHOOL_A, "3100021000000000017", ("孙老师", "13800000012"));
+    let mut content = clean(
+        &batch,
+        SCHOOL_A,
+        "3100021000000000017",
+        ("孙老师", "13800000012"),
+    );
     content.rows.push(content.rows[0].clone());
     content.rows[2][Column::Name as usize] = "周老师".to_owned();
     content.rows[2][Column::Mobile as usize] = "13800000013".to_owned();

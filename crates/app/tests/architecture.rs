@@ -57,25 +57,48 @@ fn only_the_application_layer_changes_forms_submissions_and_reviews() {
             if path.ends_with("bench_serve.rs") {
                 continue;
             }
-            for (n, line) in text.lines().enumerate() {
+            let lines: Vec<&str> = text.lines().collect();
+            for (n, line) in lines.iter().enumerate() {
                 let code = line.split("//").next().unwrap_or("");
+                // A call chained on the line after `app` or `state.app` is the application's.
+                let prev = n.checked_sub(1).map_or("", |p| lines[p].trim());
+                let on_app = code.contains("app.")
+                    || code.contains(".app")
+                    || (code.trim_start().starts_with('.')
+                        && (prev.ends_with("app") || prev.ends_with(".app")));
                 for call in STATE_CHANGES {
-                    if code.contains(call) && !code.contains(".app") && !code.contains("app.") {
+                    if code.contains(call) && !on_app {
                         offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
                     }
                 }
             }
         }
     }
-    assert!(offenders.is_empty(), "store changes outside the application layer:\n{}", offenders.join("\n"));
+    assert!(
+        offenders.is_empty(),
+        "store changes outside the application layer:\n{}",
+        offenders.join("\n")
+    );
 }
 
 #[test]
 fn only_the_store_knows_sql() {
     let mut offenders = Vec::new();
-    for krate in ["crates/rules", "crates/sheet", "crates/app", "crates/web", "crates/cli"] {
+    for krate in [
+        "crates/rules",
+        "crates/sheet",
+        "crates/app",
+        "crates/web",
+        "crates/cli",
+    ] {
         for (path, text) in sources(krate) {
-            if text.contains("sea_orm") || text.contains("sqlx") {
+            // A log filter naming the database crates' targets is not SQL.
+            let code: String = text
+                .lines()
+                .filter(|l| !l.contains("EnvFilter"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if code.contains("sea_orm") || code.contains("sqlx") {
                 offenders.push(path.display().to_string());
             }
         }
@@ -85,7 +108,10 @@ fn only_the_store_knows_sql() {
             "{krate} depends on the database directly"
         );
     }
-    assert!(offenders.is_empty(), "SQL outside crates/store: {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "SQL outside crates/store: {offenders:?}"
+    );
 }
 
 #[test]
@@ -103,5 +129,8 @@ fn the_web_crate_does_not_run_the_rule_engine_on_page_views() {
             }
         }
     }
-    assert!(offenders.is_empty(), "the engine run from the web crate: {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "the engine run from the web crate: {offenders:?}"
+    );
 }

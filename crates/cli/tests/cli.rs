@@ -977,5 +977,5 @@ fn a_form_like_file_in_a_folder_that_cannot_be_read_exits_2_saying_what_to_do() 
 // ---------------------------------------------------------------------------------------------
 // Faults of the running service (one test binary for the crate: the module lives beside).
 
-#[path = "faults.rs"]
+#[path = "faults/mod.rs"]
 mod faults;

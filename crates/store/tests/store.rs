@@ -153,7 +153,7 @@ async fn migrations_run_and_are_idempotent() {
     let db = TestDb::new().await;
     assert_eq!(
         db.query_text("SELECT COUNT(*) FROM seaql_migrations").await,
-        Some("1".into())
+        Some("2".into())
     );
     // Connecting again runs no migration twice.
     let again = Store::connect(db.url()).await.unwrap();
@@ -161,7 +161,7 @@ async fn migrations_run_and_are_idempotent() {
     again.close().await.unwrap();
     assert_eq!(
         db.query_text("SELECT COUNT(*) FROM seaql_migrations").await,
-        Some("1".into())
+        Some("2".into())
     );
     for table in [
         "orgs",
@@ -1363,7 +1363,10 @@ async fn submit_gives_a_receipt_and_an_immutable_snapshot() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].cells[Column::Name as usize], "张三");
     assert_eq!(
-        snap1.snapshot.forms[0].scan.as_ref().map(|s| s.form_version),
+        snap1.snapshot.forms[0]
+            .scan
+            .as_ref()
+            .map(|s| s.form_version),
         Some(3)
     );
     assert!(snap1.snapshot.report.findings.is_empty());

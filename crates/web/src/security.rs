@@ -85,7 +85,10 @@ pub fn apply(router: Router<AppState>, config: &WebConfig) -> Router<AppState> {
         // Upload size is governed by the layer below, not by axum's 2 MB extractor default.
         .layer(DefaultBodyLimit::disable())
         .layer(csrf_layer(&config.trusted_origins))
-        .layer(middleware::from_fn_with_state(config.body_limit, limit_body))
+        .layer(middleware::from_fn_with_state(
+            config.body_limit,
+            limit_body,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,

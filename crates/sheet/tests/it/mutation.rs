@@ -146,9 +146,14 @@ fn absurd_xml(entries: &[(String, Vec<u8>)], at: usize, which: usize) -> Vec<u8>
         }
         // Billion laughs.
         2 => {
-            let mut dtd = String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n<!ENTITY lol \"lol\">\n");
+            let mut dtd =
+                String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n<!ENTITY lol \"lol\">\n");
             for i in 1..10 {
-                let prev = if i == 1 { "lol".to_owned() } else { format!("lol{}", i - 1) };
+                let prev = if i == 1 {
+                    "lol".to_owned()
+                } else {
+                    format!("lol{}", i - 1)
+                };
                 dtd.push_str(&format!(
                     "<!ENTITY lol{i} \"{}\">\n",
                     format!("&{prev};").repeat(10)
@@ -158,7 +163,9 @@ fn absurd_xml(entries: &[(String, Vec<u8>)], at: usize, which: usize) -> Vec<u8>
             let body = original
                 .find("?>")
                 .map_or(original.as_str(), |i| &original[i + 2..]);
-            let body = body.replacen("<v>", "<v>&lol9;", 1).replacen("<w:t>", "<w:t>&lol9;", 1);
+            let body = body
+                .replacen("<v>", "<v>&lol9;", 1)
+                .replacen("<w:t>", "<w:t>&lol9;", 1);
             format!("{dtd}{body}")
         }
         // Unclosed everything.
@@ -207,7 +214,9 @@ fn mutants(seed: &[u8], zip: bool, rng: &mut Lcg, flips: usize, cuts: usize) -> 
             // One entry's content duplicated into another, and entries reordered.
             let mut d = e.clone();
             d[b].1 = d[a].1.clone();
-            d.rotate_left(1 + rng.below(d.len()));
+            let n = d.len();
+            let by = 1 + rng.below(n);
+            d.rotate_left(by % n.max(1));
             out.push(zip_of(&d));
             // One entry dropped.
             let mut r = e.clone();
@@ -238,7 +247,10 @@ fn survive(kind: &str, mutants: &[Vec<u8>], read: impl Fn(&[u8]) -> Result<(), S
                     .unwrap_or_default();
                 let path = std::env::temp_dir().join(format!("shuangshi-mutant-{kind}-{i}"));
                 let _ = std::fs::write(&path, m);
-                panic!("{kind} mutant {i} panicked ({what}); saved to {}", path.display());
+                panic!(
+                    "{kind} mutant {i} panicked ({what}); saved to {}",
+                    path.display()
+                );
             }
         };
         assert!(
@@ -282,12 +294,20 @@ fn mutated_files_never_panic_stay_bounded_and_are_refused_in_chinese() {
     let m = mutants(&xlsx, true, &mut rng, 60, 20);
     total += m.len();
     let refused = survive("xlsx", &m, load("推荐表.xlsx"));
-    assert!(refused > m.len() / 4, "only {refused} of {} xlsx refused", m.len());
+    assert!(
+        refused > m.len() / 4,
+        "only {refused} of {} xlsx refused",
+        m.len()
+    );
 
     let m = mutants(&docx, true, &mut rng, 60, 20);
     total += m.len();
     let refused = survive("docx", &m, load("推荐表.docx"));
-    assert!(refused > m.len() / 4, "only {refused} of {} docx refused", m.len());
+    assert!(
+        refused > m.len() / 4,
+        "only {refused} of {} docx refused",
+        m.len()
+    );
 
     let m = mutants(&xls, false, &mut rng, 80, 20);
     total += m.len();

@@ -51,7 +51,9 @@ pub fn clean_name(name: &str, fallback: &str) -> String {
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge(crate::error::default_message(StatusCode::PAYLOAD_TOO_LARGE).into())
+        AppError::PayloadTooLarge(
+            crate::error::default_message(StatusCode::PAYLOAD_TOO_LARGE).into(),
+        )
     } else {
         AppError::bad_request("上传的内容读取失败（可能已中断），请重新选择文件上传")
     }

@@ -127,7 +127,10 @@ async fn chunked_oversize_uploads_are_413_naming_the_limit_on_every_upload_route
         let (r, sent) = post_streamed(&mut api, &uri, HUNDRED_MB, "").await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{uri}: {}", r.body);
         let error = r.json()["error"].as_str().unwrap().to_owned();
-        assert!(error.contains("MB") && error.contains("上限"), "{uri}: {error}");
+        assert!(
+            error.contains("MB") && error.contains("上限"),
+            "{uri}: {error}"
+        );
         assert!(sent < 30 * 1024 * 1024, "{uri}: read {sent} bytes");
     }
     // The whole-body limit is the one named where no smaller per-file limit applies.
@@ -150,12 +153,12 @@ async fn chunked_oversize_uploads_are_413_naming_the_limit_on_every_upload_route
         assert!(sent < 30 * 1024 * 1024, "{uri}: read {sent} bytes");
     }
 
-    let mut admin = app.login(Role::CommissionAdmin).await;
+    let mut admin = app.login(Role::Admin).await;
     let csrf = admin.csrf.clone();
     let (r, _) = post_streamed(&mut admin, "/admin/orgs/import", HUNDRED_MB, &csrf).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(r.body.contains(&format!("{limit_mb} MB")), "{}", r.body);
-    let (mut admin_api, _) = app.api_client(Role::CommissionAdmin).await;
+    let (mut admin_api, _) = app.api_client(Role::Admin).await;
     let (r, _) = post_streamed(&mut admin_api, "/api/v1/orgs/import", HUNDRED_MB, "").await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(
@@ -173,7 +176,7 @@ async fn a_chunked_body_under_a_small_limit_passes_and_one_byte_more_is_413() {
         ..shuangshi_web::WebConfig::default()
     };
     let app = TestApp::with_config(config).await;
-    let (mut api, _) = app.api_client(Role::CommissionAdmin).await;
+    let (mut api, _) = app.api_client(Role::Admin).await;
     // The multipart framing takes a few hundred bytes of the limit.
     let (r, sent) = post_streamed(&mut api, "/api/v1/check", 60 * 1024, "").await;
     assert_ne!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);

@@ -288,7 +288,10 @@ fn healthz_within(port: u16, within: Duration) -> Option<Duration> {
 #[test]
 fn idle_connections_are_closed_and_capped_and_healthz_keeps_answering() {
     let (_, hard) = descriptor_limits();
-    assert!(hard >= 2_400, "the test needs an open-file hard limit of 2,400, got {hard}");
+    assert!(
+        hard >= 2_400,
+        "the test needs an open-file hard limit of 2,400, got {hard}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data_arg = data.display().to_string();
@@ -583,9 +586,17 @@ fn stored_version(rt: &tokio::runtime::Runtime, s: &Seeded) -> u64 {
         .map(|r| r.cells[mobile][3..].parse::<u64>().unwrap())
         .collect();
     assert_eq!(ks.len(), 2, "the form holds {} rows: {ks:?}", ks.len());
-    assert!(ks.iter().all(|k| *k == ks[0]), "rows of two versions: {ks:?}");
+    assert!(
+        ks.iter().all(|k| *k == ks[0]),
+        "rows of two versions: {ks:?}"
+    );
     let rows: Vec<Vec<String>> = form.rows.iter().map(|r| r.cells.clone()).collect();
-    assert_eq!(rows, content(&s.names, ks[0]).rows, "version {} not whole", ks[0]);
+    assert_eq!(
+        rows,
+        content(&s.names, ks[0]).rows,
+        "version {} not whole",
+        ks[0]
+    );
     ks[0]
 }
 
@@ -717,7 +728,10 @@ fn kill_9_during_row_replacements_and_imports_leaves_one_whole_version() {
             );
         }
     }
-    assert!(committed_any, "no write was committed before the kills (seed {seed})");
+    assert!(
+        committed_any,
+        "no write was committed before the kills (seed {seed})"
+    );
 
     // It restarts; the audit chain holds; the stored version is still whole.
     let server = Server::on(&s.db);
@@ -842,14 +856,14 @@ fn two_instances_share_sessions_and_race_to_one_receipt() {
         );
         let error = a.json()["error"].as_str().unwrap_or("").to_owned();
         assert!(
-            error.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            error
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
             "{}",
             a.body
         );
     }
-    let versions = rt.block_on(
-        s.db.query_text("SELECT COUNT(*) FROM submission_versions"),
-    );
+    let versions = rt.block_on(s.db.query_text("SELECT COUNT(*) FROM submission_versions"));
     assert_eq!(versions.as_deref(), Some("1"));
     drop(one);
     drop(two);
