@@ -27,6 +27,9 @@ use crate::entity::{batch_findings, form_checks, orgs, people_index, school_chec
 use crate::error::StoreError;
 use crate::scope::{Scope, form_ids_where};
 
+/// The five sums of a batch's tally columns.
+type Sums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
 /// The version of the stored findings' JSON; a record of another version is an error.
 pub const FINDINGS_VERSION: u32 = 1;
 
@@ -539,13 +542,7 @@ impl Store {
 
     /// The batch's tally: the sum of its stored form checks (one aggregate query).
     pub async fn batch_tally(&self, batch_id: i64) -> Result<Tally, StoreError> {
-        let row: Option<(
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-        )> = form_checks::Entity::find()
+        let row: Option<Sums> = form_checks::Entity::find()
             .select_only()
             .column_as(Expr::col(form_checks::Column::Teachers).sum(), "t")
             .column_as(Expr::col(form_checks::Column::TechVps).sum(), "v")

@@ -139,9 +139,9 @@ pub fn apply(router: Router<AppState>, config: &WebConfig) -> Router<AppState> {
 /// The message of a request body over `limit` bytes.
 pub fn body_limit_message(limit: usize) -> String {
     const MIB: usize = 1024 * 1024;
-    let size = if limit >= MIB && limit % MIB == 0 {
+    let size = if limit >= MIB && limit.is_multiple_of(MIB) {
         format!("{} MB", limit / MIB)
-    } else if limit >= 1024 && limit % 1024 == 0 {
+    } else if limit >= 1024 && limit.is_multiple_of(1024) {
         format!("{} KB", limit / 1024)
     } else {
         format!("{limit} 字节")

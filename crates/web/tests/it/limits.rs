@@ -27,7 +27,7 @@ struct Streamed {
 }
 
 impl Streamed {
-    fn new(file_name: &str, size: usize, csrf: &str) -> (Body, Arc<AtomicUsize>) {
+    fn body(file_name: &str, size: usize, csrf: &str) -> (Body, Arc<AtomicUsize>) {
         let mut head = String::new();
         if !csrf.is_empty() {
             head.push_str(&format!(
@@ -88,7 +88,7 @@ async fn post_streamed(
     size: usize,
     csrf: &str,
 ) -> (crate::support::Resp, usize) {
-    let (body, sent) = Streamed::new("大文件.xlsx", size, csrf);
+    let (body, sent) = Streamed::body("大文件.xlsx", size, csrf);
     let mut request = Request::post(uri).header(
         header::CONTENT_TYPE,
         format!("multipart/form-data; boundary={BOUNDARY}"),
