@@ -28,7 +28,13 @@ use crate::error::StoreError;
 use crate::scope::{Scope, form_ids_where};
 
 /// The five sums of a batch's tally columns.
-type Sums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+type Sums = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
 
 /// The version of the stored findings' JSON; a record of another version is an error.
 pub const FINDINGS_VERSION: u32 = 1;
