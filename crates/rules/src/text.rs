@@ -167,6 +167,69 @@ pub fn mask_account(s: &str) -> String {
     format!("{stars}{tail}")
 }
 
+/// Masks every number in free text that could be a mobile or an account number: a run of at
+/// least 9 digits (ASCII or full-width), single spaces or hyphens allowed between groups, becomes
+/// 138****1234 (11 digits starting with 1) or ************5678. Dates and times written with
+/// hyphens (2024-02-26, 2024-02-26 17) are left alone, as are shorter numbers (counts, years).
+pub fn mask_numbers_in(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !digit(chars[i]) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, with single separators between digits.
+        let start = i;
+        let mut end = i;
+        let mut j = i;
+        while j < chars.len() {
+            if digit(chars[j]) {
+                end = j + 1;
+                j += 1;
+            } else if (chars[j] == ' ' || chars[j] == '-')
+                && j + 1 < chars.len()
+                && digit(chars[j + 1])
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let run: String = chars[start..end].iter().collect();
+        let digits: String = run
+            .chars()
+            .filter(|c| digit(*c))
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    c
+                } else {
+                    char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c)
+                }
+            })
+            .collect();
+        let groups: Vec<usize> = run.split([' ', '-']).map(|g| g.chars().count()).collect();
+        let date_like = run.contains('-')
+            && groups.len() >= 3
+            && groups[0] == 4
+            && groups[1..].iter().all(|n| (1..=2).contains(n));
+        if digits.len() >= 9 && !date_like {
+            if digits.len() == 11 && digits.starts_with('1') {
+                out.push_str(&mask_mobile(&digits));
+            } else {
+                out.push_str(&mask_account(&digits));
+            }
+        } else {
+            out.push_str(&run);
+        }
+        i = end;
+    }
+    out
+}
+
 /// Value of one Chinese numeral character.
 fn cn_digit(c: char) -> Option<u32> {
     Some(match c {
@@ -396,6 +459,26 @@ mod tests {
         assert!(!uscc_is_valid("91350100M000100Y44"));
         assert!(!uscc_is_valid("91350100M000100Y4"));
         assert!(!uscc_is_valid("91350100M000100YI3"));
+    }
+
+    #[test]
+    fn masks_numbers_inside_text() {
+        assert_eq!(
+            mask_numbers_in(
+                "填写为「6222020200012345678」，与本校其他行的「6222 0202 0001 1111」不一致"
+            ),
+            "填写为「***************5678」，与本校其他行的「************1111」不一致"
+        );
+        assert_eq!(
+            mask_numbers_in(
+                "手机号 13812345678 与第 3 行相同；１３８１２３４５６７８；138-1234-5678"
+            ),
+            "手机号 138****5678 与第 3 行相同；138****5678；138****5678"
+        );
+        // Dates, times, years, counts and short numbers stay as written.
+        let kept = "2024-02-26 17:00 前报送，共 120 人，2024年春季学期，023-6386 不足九位";
+        assert_eq!(mask_numbers_in(kept), kept);
+        assert_eq!(mask_numbers_in(""), "");
     }
 
     #[test]
