@@ -14,11 +14,13 @@
 //! or commit), [`submissions`] (submit and the review decisions), [`error`].
 
 pub mod checks;
+pub mod disclosure;
 pub mod error;
 pub mod findings;
 pub mod forms;
 pub mod submissions;
 
+pub use disclosure::Disclosure;
 pub use error::{Error, Refusal, Result};
 pub use findings::{BatchReport, SchoolReport};
 pub use shuangshi_store::{Actor, Scope, Store};

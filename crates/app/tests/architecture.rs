@@ -134,3 +134,33 @@ fn the_web_crate_does_not_run_the_rule_engine_on_page_views() {
         "the engine run from the web crate: {offenders:?}"
     );
 }
+
+/// Numbers are masked in one place: no door masks (or forgets to mask) on its own; every value
+/// goes through `shuangshi_app::Disclosure`.
+#[test]
+fn only_the_disclosure_masks_numbers() {
+    let mut offenders = Vec::new();
+    for krate in ["crates/web", "crates/cli", "crates/app"] {
+        for (path, text) in sources(krate) {
+            if path.ends_with("disclosure.rs") {
+                continue;
+            }
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                if ["mask_mobile(", "mask_account(", "mask_numbers_in("]
+                    .iter()
+                    .any(|f| code.contains(f))
+                {
+                    offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    // The template filters `mobile` and `account` are the one exception kept for templates.
+    offenders.retain(|o| !o.contains("filters.rs") && !o.contains("fmt.rs"));
+    assert!(
+        offenders.is_empty(),
+        "numbers masked outside the Disclosure:\n{}",
+        offenders.join("\n")
+    );
+}
