@@ -2,6 +2,7 @@
 //! 人员，W02）. Every store call takes the enterprise's scope: another organisation's ids give 404.
 //! Mobile and account numbers are masked for this role ([`crate::policy::may_unmask`]).
 
+use crate::disclosure::Disclosure;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -241,22 +242,14 @@ pub struct ConfirmFormPage {
     pub form: FormRecord,
     pub rows: Vec<RowView>,
     pub columns: Vec<Column>,
-    pub masked: bool,
     pub pending: usize,
 }
 
 impl ConfirmFormPage {
-    /// A cell as this role may see it.
+    /// A cell as shown (already through the request's [`Disclosure`]: an enterprise never sees
+    /// numbers in full).
     pub fn shown(&self, row: &RowView, c: &Column) -> String {
-        let v = row.cell(*c);
-        if !self.masked || v.is_empty() {
-            return v.to_owned();
-        }
-        match c {
-            Column::Mobile => crate::fmt::mask_mobile(v),
-            Column::AccountNumber => crate::fmt::mask_account(v),
-            _ => v.to_owned(),
-        }
+        row.cell(*c).to_owned()
     }
 }
 
@@ -295,7 +288,7 @@ pub async fn confirm_page(
         .form_report(&user.scope(), &batch, form.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let laid = checks::lay_out(&form, &report);
+    let laid = checks::lay_out(&form, &report, &Disclosure::masked(&user));
     let pending = laid.rows.iter().filter(|r| !r.confirmed).count();
     let mut frame = user
         .frame_with_batch(
@@ -320,7 +313,6 @@ pub async fn confirm_page(
             Column::Mobile,
             Column::Term,
         ],
-        masked: !user.may_unmask(),
         pending,
         form,
     }

@@ -37,6 +37,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod disclosure;
 pub mod enterprise;
 pub mod error;
 pub mod filters;

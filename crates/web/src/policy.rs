@@ -133,15 +133,11 @@ pub fn scope_for(user: &User) -> Scope {
     }
 }
 
-/// Whether `role` sees mobile and account numbers in full. The commission (which checks them) and
-/// the officers of the organisation that entered them do; the oversight bodies see them masked
-/// (`138****1234`, `************5678`). Every page or export that unmasks records it in the audit
-/// log.
+/// Whether `role` sees mobile and account numbers in full when it asks
+/// ([`shuangshi_app::disclosure::may_unmask`]; the request's [`crate::disclosure::Disclosure`]
+/// applies it).
 pub fn may_unmask(role: Role) -> bool {
-    match role {
-        Role::Admin | Role::VocationalReviewer | Role::SchoolOfficer => true,
-        Role::EnterpriseOfficer | Role::SasacViewer | Role::FederationViewer => false,
-    }
+    shuangshi_app::disclosure::may_unmask(role)
 }
 
 /// A router under construction that remembers each (method, path) it registers.

@@ -4,6 +4,7 @@
 //! endpoints. 职成教处审核员 sees only 中职 schools: the scope does it, and another school's id
 //! answers 404.
 
+use crate::disclosure::Disclosure;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -247,6 +248,26 @@ impl Snapshot {
     pub fn people(&self) -> usize {
         self.forms.iter().map(|f| f.rows.len()).sum()
     }
+
+    /// The snapshot as the request may see it: cells, footer phones and finding texts through
+    /// `disclosure`.
+    pub fn disclosed(mut self, disclosure: &Disclosure) -> Snapshot {
+        for f in &mut self.forms {
+            f.phone = disclosure.phone(&f.phone);
+            for r in &mut f.rows {
+                for (v, c) in r.cells.iter_mut().zip(Column::ALL) {
+                    *v = disclosure.cell(c, v);
+                }
+            }
+        }
+        for f in &mut self.report.findings {
+            f.message = disclosure.text(&f.message);
+            if let Some(v) = f.value.as_mut() {
+                *v = disclosure.text(v);
+            }
+        }
+        self
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,6 +325,31 @@ pub struct FormDiff {
 impl FormDiff {
     pub fn is_unchanged(&self) -> bool {
         self.status == "未变"
+    }
+
+    /// The diff as the request may see it (computed on the stored values, shown through
+    /// `disclosure`).
+    pub fn disclosed(mut self, disclosure: &Disclosure) -> FormDiff {
+        let column = |label: &str| Column::ALL.into_iter().find(|c| c.label() == label);
+        let change = |c: &mut CellChange| {
+            let (old, new) = match column(&c.column) {
+                Some(col) => (disclosure.cell(col, &c.old), disclosure.cell(col, &c.new)),
+                None if c.column == "联系电话" => {
+                    (disclosure.phone(&c.old), disclosure.phone(&c.new))
+                }
+                None => (disclosure.text(&c.old), disclosure.text(&c.new)),
+            };
+            c.old = old;
+            c.new = new;
+        };
+        self.meta.iter_mut().for_each(change);
+        for r in &mut self.changed {
+            r.changes.iter_mut().for_each(change);
+        }
+        for r in self.added.iter_mut().chain(self.removed.iter_mut()) {
+            r.mobile = disclosure.cell(Column::Mobile, &r.mobile);
+        }
+        self
     }
 }
 
@@ -675,25 +721,19 @@ pub struct SubmissionPage {
     pub snapshot: Snapshot,
     pub heads: Vec<&'static str>,
     pub can_decide: bool,
-    pub masked: bool,
+    /// Whether the numbers are shown in full (「查看完整」) and whether the role may ask for that.
+    pub full: bool,
+    pub may_unmask: bool,
     pub errors: usize,
     pub warnings: usize,
 }
 
 impl SubmissionPage {
+    /// The official cells of a row (already through the request's [`Disclosure`]).
     pub fn cells(&self, r: &SnapRow) -> Vec<String> {
         Column::OFFICIAL
             .iter()
-            .map(|&c| {
-                let v = r.cell(c);
-                match c {
-                    Column::Mobile if self.masked && !v.is_empty() => crate::fmt::mask_mobile(v),
-                    Column::AccountNumber if self.masked && !v.is_empty() => {
-                        crate::fmt::mask_account(v)
-                    }
-                    _ => v.to_owned(),
-                }
-            })
+            .map(|&c| r.cell(c).to_owned())
             .collect()
     }
 
@@ -710,13 +750,14 @@ impl SubmissionPage {
 pub async fn submission_page(
     State(state): State<AppState>,
     user: CurrentUser,
+    disclosure: Disclosure,
     session: Session,
     Path(id): Path<i64>,
     Query(q): Query<VersionQuery>,
 ) -> Result<Response, AppError> {
     let loaded = load(&state, &user, id, q.v).await?;
     let (shown, snapshot) = match loaded.shown {
-        Some((v, s)) => (Some(v), s),
+        Some((v, s)) => (Some(v), s.disclosed(&disclosure)),
         None => (None, Snapshot::default()),
     };
     let errors = snapshot
@@ -741,15 +782,15 @@ pub async fn submission_page(
     for f in take_flash(&session).await {
         frame = frame.flash(f);
     }
-    if user.may_unmask() && shown.is_some() {
-        crate::school::audit(
-            &state.store,
-            &user,
-            "unmask.submission",
-            format!("submission:{id}"),
-            format!("version {}", snapshot.version_no),
-        )
-        .await;
+    if shown.is_some() {
+        disclosure
+            .record(
+                &state.store,
+                "submission",
+                format!("submission:{id}"),
+                format!("version {}", snapshot.version_no),
+            )
+            .await;
     }
     let can_decide = loaded.submission.status == SubmissionStatus::Submitted;
     let mut page = SubmissionPage {
@@ -763,7 +804,8 @@ pub async fn submission_page(
             .map(|c| c.template_header())
             .collect(),
         can_decide,
-        masked: !user.may_unmask(),
+        full: disclosure.full(),
+        may_unmask: disclosure.may_unmask(),
         errors,
         warnings,
     };
@@ -792,6 +834,8 @@ pub struct DiffPage {
     pub from: i32,
     pub to: i32,
     pub forms: Vec<FormDiff>,
+    pub full: bool,
+    pub may_unmask: bool,
 }
 
 impl DiffPage {
@@ -821,6 +865,7 @@ async fn snapshot_of(
 async fn compute_diff(
     state: &AppState,
     user: &CurrentUser,
+    disclosure: &Disclosure,
     id: i64,
     q: &DiffQuery,
 ) -> Result<(Submission, Vec<VersionInfo>, i32, i32, Vec<FormDiff>), AppError> {
@@ -834,17 +879,30 @@ async fn compute_diff(
     }
     let old = snapshot_of(state, user, &versions, from).await?;
     let new = snapshot_of(state, user, &versions, to).await?;
-    Ok((s, versions, from, to, diff(&old, &new)))
+    let forms: Vec<FormDiff> = diff(&old, &new)
+        .into_iter()
+        .map(|f| f.disclosed(disclosure))
+        .collect();
+    disclosure
+        .record(
+            &state.store,
+            "diff",
+            format!("submission:{id}"),
+            format!("version {from} → {to}"),
+        )
+        .await;
+    Ok((s, versions, from, to, forms))
 }
 
 /// `GET /review/{id}/diff?from=1&to=2`.
 pub async fn diff_page(
     State(state): State<AppState>,
     user: CurrentUser,
+    disclosure: Disclosure,
     Path(id): Path<i64>,
     Query(q): Query<DiffQuery>,
 ) -> Result<Response, AppError> {
-    let (s, versions, from, to, forms) = compute_diff(&state, &user, id, &q).await?;
+    let (s, versions, from, to, forms) = compute_diff(&state, &user, &disclosure, id, &q).await?;
     let frame = user
         .frame_with_batch(&state, &format!("版本对比：{}", s.school_name), "review")
         .await?
@@ -861,6 +919,8 @@ pub async fn diff_page(
         from,
         to,
         forms,
+        full: disclosure.full(),
+        may_unmask: disclosure.may_unmask(),
     }
     .into_response())
 }
@@ -1114,46 +1174,32 @@ pub struct ApiSubmissionDetail {
 
 /// `GET /api/v1/review/submissions/{id}?v=N`.
 #[utoipa::path(get, path = "/api/v1/review/submissions/{id}", tag = "review",
-    params(("id" = i64, Path, description = "submission id"), ("v" = Option<i32>, Query, description = "version number (default: the latest)")),
+    params(("id" = i64, Path, description = "submission id"), ("v" = Option<i32>, Query, description = "version number (default: the latest)"),
+        ("full" = Option<u8>, Query, description = "1: numbers in full (roles that may see them; audited)")),
     responses((status = 200, body = ApiSubmissionDetail), (status = 404)),
     security(("bearer" = [])))]
 pub async fn api_submission(
     State(state): State<AppState>,
     user: CurrentUser,
+    disclosure: Disclosure,
     Path(id): Path<i64>,
     Query(q): Query<VersionQuery>,
 ) -> Result<Json<ApiSubmissionDetail>, AppError> {
     let loaded = load(&state, &user, id, q.v).await?;
-    let masked = !user.may_unmask();
-    if !masked && loaded.shown.is_some() {
-        crate::school::audit(
-            &state.store,
-            &user,
-            "unmask.submission",
-            format!("submission:{id}"),
-            "api".to_owned(),
-        )
-        .await;
+    if loaded.shown.is_some() {
+        disclosure
+            .record(
+                &state.store,
+                "submission",
+                format!("submission:{id}"),
+                "api".to_owned(),
+            )
+            .await;
     }
     let (findings, forms) = match loaded.shown {
         Some((_, s)) => {
-            let mut forms = s.forms;
-            if masked {
-                for f in &mut forms {
-                    for r in &mut f.rows {
-                        for c in [Column::Mobile, Column::AccountNumber] {
-                            if let Some(v) = r.cells.get_mut(c as usize) {
-                                *v = if c == Column::Mobile {
-                                    crate::fmt::mask_mobile(v)
-                                } else {
-                                    crate::fmt::mask_account(v)
-                                };
-                            }
-                        }
-                    }
-                }
-            }
-            (s.report.findings, forms)
+            let s = s.disclosed(&disclosure);
+            (s.report.findings, s.forms)
         }
         None => (Vec::new(), Vec::new()),
     };
@@ -1181,10 +1227,11 @@ pub struct ApiDiff {
 pub async fn api_diff(
     State(state): State<AppState>,
     user: CurrentUser,
+    disclosure: Disclosure,
     Path(id): Path<i64>,
     Query(q): Query<DiffQuery>,
 ) -> Result<Json<ApiDiff>, AppError> {
-    let (_, _, from, to, forms) = compute_diff(&state, &user, id, &q).await?;
+    let (_, _, from, to, forms) = compute_diff(&state, &user, &disclosure, id, &q).await?;
     Ok(Json(ApiDiff { from, to, forms }))
 }
 

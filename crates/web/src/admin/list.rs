@@ -1,11 +1,11 @@
 //! 名单查阅 for the oversight bodies (国资委: rows whose enterprise is state-owned; 工商联: private):
 //! read-only, scoped by the policy, mobile and account numbers always masked.
 
+use crate::disclosure::Disclosure;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use shuangshi_rules::Column as C;
-use shuangshi_rules::text::{mask_account, mask_mobile};
 
 use super::Paging;
 use crate::auth::{CurrentUser, current_batch};
@@ -44,7 +44,7 @@ pub async fn oversight_list(
     Query(q): Query<Paging>,
 ) -> Result<OversightPage, AppError> {
     let scope = user.scope();
-    let unmask = user.may_unmask();
+    let disclosure = Disclosure::masked(&user);
     let mut all = Vec::new();
     let batch = current_batch(&state.store).await?;
     if let Some(b) = &batch {
@@ -53,17 +53,8 @@ pub async fn oversight_list(
                 continue;
             };
             for r in &form.rows {
-                let (mobile, account) = if unmask {
-                    (
-                        r.cell(C::Mobile).to_owned(),
-                        r.cell(C::AccountNumber).to_owned(),
-                    )
-                } else {
-                    (
-                        mask_mobile(r.cell(C::Mobile)),
-                        mask_account(r.cell(C::AccountNumber)),
-                    )
-                };
+                let mobile = disclosure.cell(C::Mobile, r.cell(C::Mobile));
+                let account = disclosure.cell(C::AccountNumber, r.cell(C::AccountNumber));
                 all.push(ListRow {
                     name: r.cell(C::Name).to_owned(),
                     sending: r.cell(C::SendingUnit).to_owned(),

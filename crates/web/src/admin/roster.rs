@@ -8,6 +8,7 @@
 //! [`crate::policy::may_unmask`]); an unmasked page and every export are audited. 导出 writes the
 //! filtered list as xlsx, every value as text.
 
+use crate::disclosure::Disclosure;
 use std::collections::{BTreeSet, HashMap};
 
 use askama::Template;
@@ -16,7 +17,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use shuangshi_rules::text::{mask_account, mask_mobile, norm};
+use shuangshi_rules::text::norm;
 use shuangshi_rules::{Column as C, Direction, Finding, Input, directions};
 use shuangshi_store::forms::FIRST_ROW;
 use shuangshi_store::{PageRequest, Scope, SubmissionFilter, SubmissionStatus};
@@ -57,6 +58,10 @@ pub struct RosterQuery {
     pub page: Option<u64>,
     #[serde(default)]
     pub per_page: Option<u32>,
+    /// `1`: mobile and account numbers in full (roles that may see them; audited). Read by the
+    /// request's [`Disclosure`].
+    #[serde(default)]
+    pub full: Option<u8>,
 }
 
 impl RosterQuery {
@@ -217,6 +222,7 @@ pub struct Gathered {
 pub async fn gather(
     state: &AppState,
     user: &CurrentUser,
+    disclosure: &Disclosure,
     q: &RosterQuery,
 ) -> Result<Gathered, AppError> {
     let scope = user.scope();
@@ -268,13 +274,15 @@ pub async fn gather(
         match (f.file.as_deref(), f.row) {
             (Some(file), Some(row)) => {
                 duplicates += 1;
-                dup_at.entry((file, row)).or_default().push(f.clone());
+                let mut f = f.clone();
+                disclosure.finding(&mut f);
+                dup_at.entry((file, row)).or_default().push(f);
             }
             _ => programme.push(f.clone()),
         }
     }
     let org = |name: &str| registry.find(name);
-    let unmasked = user.may_unmask();
+    let unmasked = disclosure.full();
     let wanted_status = crate::review::parse_status(&q.status);
     let needle = norm(q.q.trim());
     let senior_school = norm(&params.posts.school_senior);
@@ -334,16 +342,8 @@ pub async fn gather(
                 kind: form.enterprise_category.clone(),
                 district: district.clone(),
                 status: status.label(),
-                mobile: if unmasked {
-                    row.cell(C::Mobile).to_owned()
-                } else {
-                    mask_mobile(row.cell(C::Mobile))
-                },
-                account: if unmasked {
-                    row.cell(C::AccountNumber).to_owned()
-                } else {
-                    mask_account(row.cell(C::AccountNumber))
-                },
+                mobile: disclosure.cell(C::Mobile, row.cell(C::Mobile)),
+                account: disclosure.cell(C::AccountNumber, row.cell(C::AccountNumber)),
                 duplicates: dups,
             };
             let keep = (needle.is_empty()
@@ -432,6 +432,12 @@ pub struct RosterPage {
     pub partial: bool,
     pub export_href: String,
     pub dup_href: String,
+    /// The page itself (with the filters, without `full`) for the 「查看完整」 toggle.
+    pub self_href: String,
+    /// 「?」 or 「&」: what adds a parameter to `self_href`.
+    pub self_sep: &'static str,
+    pub full: bool,
+    pub may_unmask: bool,
 }
 
 fn options(values: &[String]) -> Vec<SelectOption> {
@@ -445,9 +451,10 @@ fn options(values: &[String]) -> Vec<SelectOption> {
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
+    disclosure: Disclosure,
     Query(q): Query<RosterQuery>,
 ) -> Result<Response, AppError> {
-    let g = gather(&state, &user, &q).await?;
+    let g = gather(&state, &user, &disclosure, &q).await?;
     let matched = g.people.len();
     let pager = q.keep(Pager::new(
         "/roster",
@@ -467,15 +474,15 @@ pub async fn page(
         .take(end - start)
         .map(|(i, p)| (i as u64 + 1, p))
         .collect();
-    if g.unmasked && !rows.is_empty() {
-        crate::school::audit(
-            &state.store,
-            &user,
-            "unmask.roster",
-            "roster".to_owned(),
-            format!("{} 人（第 {} 页）", rows.len(), pager.page),
-        )
-        .await;
+    if !rows.is_empty() {
+        disclosure
+            .record(
+                &state.store,
+                "roster",
+                "roster".to_owned(),
+                format!("{} 人（第 {} 页）", rows.len(), pager.page),
+            )
+            .await;
     }
     let statuses = SubmissionStatus::ALL
         .into_iter()
@@ -534,11 +541,22 @@ pub async fn page(
         .chain(PAGE_HEADERS.iter().map(|h| ui::Column::new(*h)))
         .collect();
     let query = q.query_string();
-    let export_href = if query.is_empty() {
-        "/roster.xlsx".to_owned()
-    } else {
-        format!("/roster.xlsx?{query}")
+    let with = |path: &str, full: bool| {
+        let mut parts: Vec<String> = Vec::new();
+        if !query.is_empty() {
+            parts.push(query.clone());
+        }
+        if full {
+            parts.push("full=1".to_owned());
+        }
+        if parts.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", parts.join("&"))
+        }
     };
+    let export_href = with("/roster.xlsx", disclosure.full());
+    let self_href = with("/roster", false);
     let frame = user
         .frame_with_batch(&state, &format!("{}汇总名单", g.batch_name), "roster")
         .await?;
@@ -555,6 +573,10 @@ pub async fn page(
         partial: g.partial,
         export_href,
         dup_href: "/roster?dup=1".to_owned(),
+        self_sep: if self_href.contains('?') { "&" } else { "?" },
+        self_href,
+        full: disclosure.full(),
+        may_unmask: disclosure.may_unmask(),
     }
     .into_response())
 }
@@ -563,9 +585,10 @@ pub async fn page(
 pub async fn export(
     State(state): State<AppState>,
     user: CurrentUser,
+    disclosure: Disclosure,
     Query(q): Query<RosterQuery>,
 ) -> Result<Response, AppError> {
-    let g = gather(&state, &user, &q).await?;
+    let g = gather(&state, &user, &disclosure, &q).await?;
     let rows: Vec<Vec<String>> = g.people.iter().map(Person::cells).collect();
     let title = format!("{}交流互聘人员汇总名单", g.batch_name);
     let bytes = tokio::task::spawn_blocking(move || {
@@ -657,9 +680,10 @@ fn snap(f: &Finding) -> crate::review::SnapFinding {
 pub async fn api_roster(
     State(state): State<AppState>,
     user: CurrentUser,
+    disclosure: Disclosure,
     Query(q): Query<RosterQuery>,
 ) -> Result<Json<ApiRoster>, AppError> {
-    let g = gather(&state, &user, &q).await?;
+    let g = gather(&state, &user, &disclosure, &q).await?;
     let total = g.people.len();
     let per_page = q.per_page.unwrap_or(100).clamp(1, 500);
     let page = q.page.unwrap_or(1).max(1);
@@ -688,15 +712,15 @@ pub async fn api_roster(
             duplicates: p.duplicates.iter().map(snap).collect(),
         })
         .collect();
-    if g.unmasked && !people.is_empty() {
-        crate::school::audit(
-            &state.store,
-            &user,
-            "unmask.roster",
-            "roster".to_owned(),
-            format!("API：{} 人（第 {page} 页）", people.len()),
-        )
-        .await;
+    if !people.is_empty() {
+        disclosure
+            .record(
+                &state.store,
+                "roster",
+                "roster".to_owned(),
+                format!("API：{} 人（第 {page} 页）", people.len()),
+            )
+            .await;
     }
     Ok(Json(ApiRoster {
         batch: g.batch_name,

@@ -3,6 +3,7 @@
 //! have the CLI's JSON shape (RULES.md); errors are `{"error": "…"}` in Chinese. Authentication is
 //! the account's bearer token; the scope is the account's, so another organisation's ids give 404.
 
+use crate::disclosure::Disclosure;
 use std::collections::HashMap;
 
 use axum::Json;
@@ -242,33 +243,10 @@ pub struct ApiForm {
     pub report: serde_json::Value,
 }
 
-fn mask_cell(c: Column, v: &str) -> String {
-    match c {
-        Column::Mobile if !v.is_empty() => crate::fmt::mask_mobile(v),
-        Column::AccountNumber if !v.is_empty() => crate::fmt::mask_account(v),
-        _ => v.to_owned(),
-    }
-}
-
-/// The report as JSON, with values of masked columns masked for roles that may not see them.
-fn report_json(report: &Report, masked: bool) -> Result<serde_json::Value, AppError> {
+/// The report as JSON, through the request's [`Disclosure`] (messages and values masked).
+fn report_json(report: &Report, disclosure: &Disclosure) -> Result<serde_json::Value, AppError> {
     let mut report = report.clone();
-    if masked {
-        for f in &mut report.findings {
-            let col = match f.column {
-                Some("手机号码") => Some(Column::Mobile),
-                Some("账户账号") => Some(Column::AccountNumber),
-                _ => None,
-            };
-            if let (Some(c), Some(v)) = (col, f.value.as_mut()) {
-                let masked = mask_cell(c, v);
-                if !v.trim().is_empty() {
-                    f.message = f.message.replace(v.trim(), &masked);
-                }
-                *v = masked;
-            }
-        }
-    }
+    disclosure.report(&mut report);
     serde_json::to_value(&report).map_err(AppError::internal)
 }
 
@@ -292,7 +270,7 @@ fn form_report(batch: &str, report: &Report, file: &str) -> Report {
     )
 }
 
-fn api_form(form: &FormRecord, report: serde_json::Value, masked: bool) -> ApiForm {
+fn api_form(form: &FormRecord, report: serde_json::Value, disclosure: &Disclosure) -> ApiForm {
     ApiForm {
         id: form.id,
         partnership_id: form.partnership_id,
@@ -302,7 +280,7 @@ fn api_form(form: &FormRecord, report: serde_json::Value, masked: bool) -> ApiFo
         header_school: form.header_school.clone(),
         header_enterprise: form.header_enterprise.clone(),
         filler: form.filler.clone(),
-        phone: form.phone.clone(),
+        phone: disclosure.phone(&form.phone),
         rows: form
             .rows
             .iter()
@@ -311,17 +289,7 @@ fn api_form(form: &FormRecord, report: serde_json::Value, masked: bool) -> ApiFo
                 position: r.position,
                 cells: Column::ALL
                     .iter()
-                    .map(|&c| {
-                        let v = r.cell(c);
-                        (
-                            c.label().to_owned(),
-                            if masked {
-                                mask_cell(c, v)
-                            } else {
-                                v.to_owned()
-                            },
-                        )
-                    })
+                    .map(|&c| (c.label().to_owned(), disclosure.cell(c, r.cell(c))))
                     .collect(),
                 confirmed: r.confirmed(),
             })
@@ -353,18 +321,20 @@ async fn form_in_scope(
     }
 }
 
-/// `GET /api/v1/forms/{id}`: a form with its rows and findings.
+/// `GET /api/v1/forms/{id}`: a form with its rows and findings. Mobile and account numbers are
+/// masked unless `full=1` is asked by a role that may see them (audited).
 #[utoipa::path(get, path = "/api/v1/forms/{id}", tag = "forms",
-    params(("id" = i64, Path, description = "form id")),
+    params(("id" = i64, Path, description = "form id"),
+        ("full" = Option<u8>, Query, description = "1: numbers in full (roles that may see them; audited)")),
     responses((status = 200, body = ApiForm), (status = 404)),
     security(("bearer" = [])))]
 pub async fn get_form(
     State(state): State<AppState>,
     user: CurrentUser,
+    disclosure: Disclosure,
     Path(id): Path<i64>,
 ) -> Result<Json<ApiForm>, AppError> {
     let form = form_in_scope(&state, &user, id).await?;
-    let masked = !user.may_unmask();
     let batch = state
         .store
         .get_batch(form.batch_id)
@@ -382,7 +352,19 @@ pub async fn get_form(
             .1
     };
     let report = form_report(&batch.params.name, &report, &checks::form_file(&form));
-    Ok(Json(api_form(&form, report_json(&report, masked)?, masked)))
+    disclosure
+        .record(
+            &state.store,
+            "form",
+            format!("form:{}", form.id),
+            format!("version {}", form.version),
+        )
+        .await;
+    Ok(Json(api_form(
+        &form,
+        report_json(&report, &disclosure)?,
+        &disclosure,
+    )))
 }
 
 /// The content of a form as JSON: the footer and the rows, each by column name.
@@ -516,7 +498,7 @@ async fn check_and_replace(
         .await?;
     let own = form_report(&ctx.batch.params.name, &done.check.report, &done.check.file);
     let errors = done.check.errors;
-    let report_value = report_json(&own, false)?;
+    let report_value = report_json(&own, &Disclosure::masked(user))?;
     let Some(out) = done.stored else {
         let status = if errors > 0 && !dry_run {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -568,7 +550,10 @@ pub async fn replace_rows(
         header_school: form.school_name.clone(),
         header_enterprise: form.enterprise_name.clone(),
         filler: body.filler.clone().unwrap_or_else(|| form.filler.clone()),
-        phone: body.phone.clone().unwrap_or_else(|| form.phone.clone()),
+        phone: body
+            .phone
+            .as_deref()
+            .map_or_else(|| form.phone.clone(), |p| Disclosure::kept(&form.phone, p)),
         rows,
     };
     check_and_replace(
@@ -614,7 +599,7 @@ pub async fn upload_form(
         Err(e) => return Err(e.into()),
     };
     if !q.commit || checked.check.errors > 0 {
-        let report_value = report_json(&checked.check.report, false)?;
+        let report_value = report_json(&checked.check.report, &Disclosure::masked(&user))?;
         let status = if q.commit {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
@@ -682,7 +667,7 @@ pub async fn confirm_rows(
         )
         .await?
         .ok_or(AppError::NotFound)?;
-    let masked = !user.may_unmask();
+    let disclosure = Disclosure::masked(&user);
     let batch = state
         .store
         .get_batch(form.batch_id)
@@ -694,7 +679,11 @@ pub async fn confirm_rows(
         .await?
         .ok_or(AppError::NotFound)?;
     let report = form_report(&batch.params.name, &report, &checks::form_file(&form));
-    Ok(Json(api_form(&form, report_json(&report, masked)?, masked)))
+    Ok(Json(api_form(
+        &form,
+        report_json(&report, &disclosure)?,
+        &disclosure,
+    )))
 }
 
 /// A sealed scan.
@@ -792,9 +781,13 @@ pub async fn get_submission(
 ) -> Result<Json<ApiSubmissionState>, AppError> {
     let ctx = school_ctx(&state.store, &user).await?;
     let data = load_school(&state, &ctx).await?;
+    let disclosure = Disclosure::masked(&user);
     let blockers = super::submit::blockers(&ctx, &data)
-        .iter()
-        .map(serde_json::to_value)
+        .into_iter()
+        .map(|mut f| {
+            disclosure.finding(&mut f);
+            serde_json::to_value(f)
+        })
         .collect::<Result<Vec<_>, _>>()
         .map_err(AppError::internal)?;
     let versions = match &data.submission {
@@ -819,7 +812,7 @@ pub async fn get_submission(
             .iter()
             .map(crate::review::ApiVersion::from)
             .collect(),
-        report: report_json(&data.report, false)?,
+        report: report_json(&data.report, &Disclosure::masked(&user))?,
     }))
 }
 
@@ -863,9 +856,13 @@ pub async fn submit(
             message: error,
             findings,
         }) => {
+            let disclosure = Disclosure::masked(&user);
             let findings = findings
-                .iter()
-                .map(serde_json::to_value)
+                .into_iter()
+                .map(|mut f| {
+                    disclosure.finding(&mut f);
+                    serde_json::to_value(f)
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(AppError::internal)?;
             Ok((

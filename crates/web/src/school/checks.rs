@@ -2,6 +2,7 @@
 //! the form's findings apart, and the school's standing against its tier's minimums (S01–S07)
 //! with the deadline. Running the rules and wording the findings is `shuangshi_app::checks`'.
 
+use crate::disclosure::Disclosure;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -85,15 +86,21 @@ fn count(findings: &[Finding], s: Severity) -> usize {
 }
 
 /// Places the report's findings for `form` on its rows and cells.
-pub fn lay_out(form: &FormRecord, report: &Report) -> FormFindings {
+pub fn lay_out(form: &FormRecord, report: &Report, disclosure: &Disclosure) -> FormFindings {
+    let shown = |f: &Finding| {
+        let mut f = f.clone();
+        disclosure.finding(&mut f);
+        f
+    };
     let file = form_file(form);
     let mut by_cell: HashMap<(u32, &'static str), Vec<Finding>> = HashMap::new();
     let mut by_row: HashMap<u32, Vec<Finding>> = HashMap::new();
     let mut out = FormFindings::default();
     for f in &report.findings {
         if is_school_level(f) {
+            let f = shown(f);
             if !out.school.iter().any(|g| g.message == f.message) {
-                out.school.push(f.clone());
+                out.school.push(f);
             }
             continue;
         }
@@ -101,13 +108,13 @@ pub fn lay_out(form: &FormRecord, report: &Report) -> FormFindings {
             continue;
         }
         match (f.row, f.column) {
-            (_, Some("学校填表人")) => out.filler.push(f.clone()),
-            (_, Some("联系电话")) => out.phone.push(f.clone()),
+            (_, Some("学校填表人")) => out.filler.push(shown(f)),
+            (_, Some("联系电话")) => out.phone.push(shown(f)),
             (Some(r), Some(c)) if r >= FIRST_ROW => {
-                by_cell.entry((r, c)).or_default().push(f.clone())
+                by_cell.entry((r, c)).or_default().push(shown(f))
             }
-            (Some(r), None) if r >= FIRST_ROW => by_row.entry(r).or_default().push(f.clone()),
-            _ => out.form.push(f.clone()),
+            (Some(r), None) if r >= FIRST_ROW => by_row.entry(r).or_default().push(shown(f)),
+            _ => out.form.push(shown(f)),
         }
     }
     for (i, r) in form.rows.iter().enumerate() {
@@ -116,7 +123,7 @@ pub fn lay_out(form: &FormRecord, report: &Report) -> FormFindings {
             .iter()
             .map(|&c| CellView {
                 column: c,
-                value: r.cell(c).to_string(),
+                value: disclosure.cell(c, r.cell(c)),
                 findings: by_cell.remove(&(sheet_row, c.label())).unwrap_or_default(),
             })
             .collect();

@@ -2,6 +2,7 @@
 //! the browser, every finding on its cell; header line fixed, footer editable), row edit and
 //! delete, the filled official xlsx and the A4-landscape print view.
 
+use crate::disclosure::Disclosure;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -113,7 +114,7 @@ pub async fn list(
     let data = load_school(&state, &ctx).await?;
     let mut rows = Vec::new();
     for (form, summary) in data.forms.iter().zip(&data.report.forms) {
-        let laid = checks::lay_out(form, &data.report);
+        let laid = checks::lay_out(form, &data.report, &Disclosure::masked(&user));
         let scan = state.store.latest_scan(&ctx.scope, form.id).await?;
         let (scan, scan_class) = scan_state(scan.as_ref());
         rows.push(FormListRow {
@@ -355,21 +356,16 @@ pub struct FormPage {
     pub scan_label: &'static str,
     pub scan_class: &'static str,
     pub standing: Standing,
-    pub masked: bool,
+    /// Whether the numbers are shown in full (「查看完整」) and whether the role may ask for that.
+    pub full: bool,
+    pub may_unmask: bool,
     pub batch_name: String,
 }
 
 impl FormPage {
-    /// The cell as shown: masked mobile and account numbers for a role that may not see them.
+    /// The cell as shown (already through the request's [`Disclosure`]).
     pub fn shown(&self, cell: &checks::CellView) -> String {
-        if !self.masked || cell.value.is_empty() {
-            return cell.value.clone();
-        }
-        match cell.column {
-            Column::Mobile => crate::fmt::mask_mobile(&cell.value),
-            Column::AccountNumber => crate::fmt::mask_account(&cell.value),
-            _ => cell.value.clone(),
-        }
+        cell.value.clone()
     }
 }
 
@@ -394,13 +390,23 @@ pub async fn school_form(
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
+    disclosure: Disclosure,
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let ctx = school_ctx(&state.store, &user).await?;
-    let form = school_form(&state, &ctx, id).await?;
+    let mut form = school_form(&state, &ctx, id).await?;
     let data = load_school(&state, &ctx).await?;
-    let laid = checks::lay_out(&form, &data.report);
+    let laid = checks::lay_out(&form, &data.report, &disclosure);
+    form.phone = disclosure.phone(&form.phone);
+    disclosure
+        .record(
+            &state.store,
+            "form",
+            format!("form:{}", form.id),
+            format!("version {}", form.version),
+        )
+        .await;
     let scan = state.store.latest_scan(&ctx.scope, form.id).await?;
     let (scan_label, scan_class) = scan_state(scan.as_ref());
     let standing = school_standing(&ctx, &data);
@@ -431,7 +437,8 @@ pub async fn page(
         scan_label,
         scan_class,
         standing,
-        masked: !user.may_unmask(),
+        full: disclosure.full(),
+        may_unmask: disclosure.may_unmask(),
         batch_name: ctx.batch.name.clone(),
         form,
     }
@@ -441,6 +448,7 @@ pub async fn page(
 /// Flash after a save: what the check now says about the row.
 async fn saved_flash(
     state: &AppState,
+    user: &CurrentUser,
     ctx: &SchoolCtx,
     form_id: i64,
     row_id: i64,
@@ -450,7 +458,7 @@ async fn saved_flash(
     let Some(form) = data.forms.iter().find(|f| f.id == form_id) else {
         return Ok(Flash::success(what.to_owned()));
     };
-    let laid = checks::lay_out(form, &data.report);
+    let laid = checks::lay_out(form, &data.report, &Disclosure::masked(user));
     Ok(match laid.rows.iter().find(|r| r.id == row_id) {
         Some(r) if r.errors > 0 => Flash::warning(format!(
             "{what}：第 {} 行（{}）有 {} 处错误、{} 处警告，已在单元格上标出，请修改",
@@ -521,7 +529,7 @@ pub async fn add_row(
             row_id: Some(row_id),
             ..
         }) => {
-            let flash = saved_flash(&state, &ctx, id, row_id, "已添加").await?;
+            let flash = saved_flash(&state, &user, &ctx, id, row_id, "已添加").await?;
             push_flash(&session, flash).await;
             Ok(back(&format!("{to}#row-{row_id}")))
         }
@@ -553,7 +561,17 @@ pub async fn edit_row_page(
     let ctx = school_ctx(&state.store, &user).await?;
     let form = school_form(&state, &ctx, id).await?;
     let data = load_school(&state, &ctx).await?;
-    let laid = checks::lay_out(&form, &data.report);
+    // The edit form needs the values as stored: an unmasked view, audited.
+    let disclosure = Disclosure::for_editing(&user);
+    let laid = checks::lay_out(&form, &data.report, &disclosure);
+    disclosure
+        .record(
+            &state.store,
+            "row_edit",
+            format!("form:{}", form.id),
+            format!("row {row_id}"),
+        )
+        .await;
     let row = laid
         .rows
         .into_iter()
@@ -619,7 +637,7 @@ pub async fn update_row(
         .await
     {
         Ok(_) => {
-            let flash = saved_flash(&state, &ctx, id, row_id, "已保存").await?;
+            let flash = saved_flash(&state, &user, &ctx, id, row_id, "已保存").await?;
             push_flash(&session, flash).await;
             Ok(back(&format!("/forms/{id}#row-{row_id}")))
         }
@@ -710,7 +728,7 @@ pub async fn save_meta(
         header_school: form.school_name.clone(),
         header_enterprise: form.enterprise_name.clone(),
         filler: body.filler,
-        phone: body.phone,
+        phone: Disclosure::kept(&form.phone, &body.phone),
     };
     match state
         .app

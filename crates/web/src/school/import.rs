@@ -6,6 +6,7 @@
 //! `annotated_upload`): a checked upload waits for its 确认导入 in the database for 30 minutes,
 //! keyed by a random token bound to the user and the form, so any instance may take the commit.
 
+use crate::disclosure::Disclosure;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -153,7 +154,7 @@ pub async fn preview(
             Err(e) => return Err(e.into()),
             Ok(Preview { token, upload }) => {
                 let checked = &upload.check;
-                let own_report = Report::new(
+                let mut own_report = Report::new(
                     &ctx.batch.params.name,
                     checked
                         .report
@@ -164,6 +165,8 @@ pub async fn preview(
                         .collect(),
                     checked.own.clone(),
                 );
+                let disclosure = Disclosure::masked(&user);
+                disclosure.report(&mut own_report);
                 let mut preview = ImportPreview::from_report(&upload.file_name, &own_report);
                 preview.people = upload.people;
                 preview.errors = checked.errors;
@@ -177,6 +180,10 @@ pub async fn preview(
                     .iter()
                     .filter(|f| is_school_level(f))
                     .cloned()
+                    .map(|mut f| {
+                        disclosure.finding(&mut f);
+                        f
+                    })
                     .collect();
                 ImportResult {
                     preview: Some(preview),

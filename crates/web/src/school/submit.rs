@@ -16,6 +16,7 @@ use super::checks::Standing;
 use super::forms::{scan_state, school_standing};
 use super::{SchoolCtx, SchoolData, back, load_school, school_ctx};
 use crate::auth::{CsrfForm, CurrentUser};
+use crate::disclosure::Disclosure;
 use crate::error::AppError;
 use crate::filters;
 use crate::session::{push_flash, take_flash};
@@ -70,7 +71,9 @@ pub async fn page(
 ) -> Result<Response, AppError> {
     let ctx = school_ctx(&state.store, &user).await?;
     let data = load_school(&state, &ctx).await?;
-    let blockers = blockers(&ctx, &data);
+    let disclosure = Disclosure::masked(&user);
+    let mut blockers = blockers(&ctx, &data);
+    blockers.iter_mut().for_each(|f| disclosure.finding(f));
     let warnings = data
         .report
         .findings

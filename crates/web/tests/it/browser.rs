@@ -91,8 +91,8 @@ fn journey(
     // 2. The error stands on the mobile's cell of the first row.
     let cell = b.text_of("tr.row-has-error td.cell-error");
     assert!(
-        cell.contains("1380013800") && cell.contains("F04"),
-        "the cell shows the value and its rule: {cell}"
+        cell.contains("******3800") && !cell.contains("1380013800") && cell.contains("F04"),
+        "the cell shows the value (masked until 「查看完整」) and its rule: {cell}"
     );
     b.screenshot("2-error-on-cell");
     let stored = rt.block_on(crate::school::form(app, fid));

@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod auth;
 mod browser;
+mod disclosure;
 mod limits;
 mod policy;
 mod review;

@@ -11,7 +11,7 @@ use crate::school::{PNG, Pair, form, open_batch, pair, prepared};
 use crate::support::{Client, PASSWORD, TestApp};
 
 /// Submits the school's forms through the store, with a report holding one warning.
-async fn submit(app: &TestApp, batch: &BatchRecord, p: &Pair) -> i64 {
+pub(crate) async fn submit(app: &TestApp, batch: &BatchRecord, p: &Pair) -> i64 {
     let forms = app
         .store()
         .school_forms(&Scope::All, batch.id, p.school.id)
@@ -54,7 +54,7 @@ async fn submit(app: &TestApp, batch: &BatchRecord, p: &Pair) -> i64 {
 }
 
 /// Changes the title of the form's first row, confirms and seals again (a returned school's fix).
-async fn fix(app: &TestApp, f: &FormRecord, title: &str) {
+pub(crate) async fn fix(app: &TestApp, f: &FormRecord, title: &str) {
     let s = app.store();
     let a = Actor::system();
     let mut cells = f.rows[0].cells.clone();

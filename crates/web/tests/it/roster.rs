@@ -41,7 +41,9 @@ async fn the_roster_filters_counts_against_targets_and_shows_duplicates() {
     );
     assert!(r.body.contains("符合条件 4 人"), "{}", r.body);
     assert!(r.body.contains("处重复推荐（D01–D03）"), "{}", r.body);
-    // The commission sees numbers in full, and that view is audited.
+    // The commission sees numbers masked until it asks for them in full; that view is audited.
+    assert!(!r.body.contains("13800138000") && r.body.contains("138****8000"));
+    let r = admin.get("/roster?full=1").await;
     assert!(r.body.contains("13800138000"));
     let audited = app
         .store()
@@ -95,7 +97,16 @@ async fn the_roster_filters_counts_against_targets_and_shows_duplicates() {
     assert_eq!(cell(1, 0), "姓名");
     assert_eq!(sheet.height(), 4, "title, header and two people");
     assert_eq!(cell(2, 6), a.school.name);
-    assert_eq!(cell(2, 12), "13800138000");
+    assert_eq!(cell(2, 12), "138****8000", "masked unless asked in full");
+    let r = admin
+        .get("/roster.xlsx?tier=%E4%B8%AD%E8%81%8C&full=1")
+        .await;
+    let mut book = Xlsx::new(Cursor::new(r.bytes.clone())).unwrap();
+    let full = book.worksheet_range("汇总名单").unwrap();
+    assert_eq!(
+        full.get_value((2, 12)),
+        Some(&Data::String("13800138000".into()))
+    );
     let audited = app
         .store()
         .list_audit(
@@ -107,7 +118,8 @@ async fn the_roster_filters_counts_against_targets_and_shows_duplicates() {
         )
         .await
         .unwrap();
-    assert_eq!(audited.total, 1);
+    assert_eq!(audited.total, 2);
+    assert_eq!(audited.items[0].action, "export.roster_unmasked");
     assert!(
         audited.items[0].detail.contains("2 人"),
         "{:?}",
@@ -131,7 +143,10 @@ async fn the_roster_filters_counts_against_targets_and_shows_duplicates() {
 
     // The same list through the API, with the same filters, totals and duplicates.
     let (api, _) = app.api_client(Role::Admin).await;
-    let r = api.clone().get("/api/v1/roster?direction=school").await;
+    let r = api
+        .clone()
+        .get("/api/v1/roster?direction=school&full=1")
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let j = r.json();
     assert_eq!(j["total"], 2);
