@@ -23,6 +23,7 @@ pub mod forms;
 pub mod orgs;
 pub mod partnerships;
 pub mod pending;
+pub mod people;
 pub mod scope;
 pub mod sessions;
 pub mod snapshot;
@@ -45,6 +46,7 @@ pub use forms::{
 pub use orgs::{ImportSummary, OrgFilter, OrgRecord};
 pub use partnerships::{Partnership, PartnershipFilter, PartnershipStatus};
 pub use pending::PendingUpload;
+pub use people::Appearance;
 pub use scope::Scope;
 pub use snapshot::{
     SNAPSHOT_VERSION, SnapActor, SnapBatch, SnapEnterprise, SnapForm, SnapReport, SnapRow,
