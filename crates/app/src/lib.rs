@@ -18,6 +18,7 @@ pub mod disclosure;
 pub mod error;
 pub mod findings;
 pub mod forms;
+pub mod people;
 pub mod submissions;
 
 pub use disclosure::Disclosure;
