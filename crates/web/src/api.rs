@@ -108,7 +108,8 @@ pub fn routes() -> Routes {
         crate::school::api::confirm_rows, crate::school::api::list_scans,
         crate::school::api::upload_scan, crate::school::api::get_submission,
         crate::school::api::submit, crate::review::api_inbox, crate::review::api_submission,
-        crate::review::api_diff, crate::review::api_decide, crate::admin::roster::api_roster
+        crate::review::api_diff, crate::review::api_decide, crate::admin::roster::api_roster,
+        crate::people::api_history
     ),
     components(schemas(
         ApiErrorBody, AccountJson, NewAccountJson, OneTimePassword, BatchJson, NewBatchJson,

@@ -43,6 +43,7 @@ pub mod error;
 pub mod filters;
 pub mod fmt;
 pub mod pages;
+pub mod people;
 pub mod policy;
 pub mod review;
 pub mod school;
@@ -69,6 +70,7 @@ pub fn routes() -> policy::Routes {
         .merge(school::routes())
         .merge(enterprise::routes())
         .merge(review::routes())
+        .merge(people::routes())
 }
 
 /// The whole web application: [`routes`] behind the policy guard, the session layer and the

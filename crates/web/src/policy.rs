@@ -94,6 +94,7 @@ pub fn rules() -> Vec<RouteRule> {
         crate::school::POLICY,
         crate::enterprise::POLICY,
         crate::review::POLICY,
+        crate::people::POLICY,
     ]
     .concat()
 }

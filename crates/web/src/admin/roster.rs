@@ -115,6 +115,9 @@ pub struct Person {
     pub account: String,
     /// The duplicate findings (D01–D03) on this person.
     pub duplicates: Vec<Finding>,
+    /// Where the row is (for 人员履历, `/people/{form}/{row}`).
+    pub form_id: i64,
+    pub row_no: u32,
 }
 
 impl Person {
@@ -345,6 +348,8 @@ pub async fn gather(
                 mobile: disclosure.cell(C::Mobile, row.cell(C::Mobile)),
                 account: disclosure.cell(C::AccountNumber, row.cell(C::AccountNumber)),
                 duplicates: dups,
+                form_id: form.id,
+                row_no: sheet_row,
             };
             let keep = (needle.is_empty()
                 || [&person.name, &person.school, &person.enterprise]

@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod disclosure;
 mod limits;
+mod people;
 mod policy;
 mod review;
 mod roster;
