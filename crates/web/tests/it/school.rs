@@ -1106,3 +1106,40 @@ fn stored_rows_are_numbered_like_the_downloaded_form() {
         shuangshi_sheet::write::FIRST_DATA_ROW
     );
 }
+
+#[tokio::test]
+async fn an_import_checked_on_one_instance_is_committed_on_another() {
+    let app = TestApp::new().await;
+    let batch = open_batch(&app).await;
+    let p = pair(&app, "双实", "中职").await;
+    let (_, fid) = partner_with(&app, &batch, &p).await;
+    let mut one = app.login_as(&p.school_user, PASSWORD).await;
+    let file = xlsx(
+        &p,
+        &[teacher(&p, "13800138000"), engineer(&p, "13900139000")],
+    );
+    let r = one
+        .post_multipart(
+            &format!("/forms/{fid}/import"),
+            &[Part::file("file", "推荐表.xlsx", &file)],
+        )
+        .await;
+    let token = commit_token(&r.body).unwrap();
+    // The second instance knows the session and the checked upload from the database alone.
+    let mut two = one.on(app.second_instance());
+    let r = two
+        .get(&format!("/forms/{fid}/import/{token}/annotated.xlsx"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = two
+        .post_form(&format!("/forms/{fid}/import/commit"), &[("token", &token)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let f = form(&app, fid).await;
+    assert_eq!((f.version, f.rows.len()), (2, 2));
+    // The token is spent, on either instance.
+    let r = one
+        .post_form(&format!("/forms/{fid}/import/commit"), &[("token", &token)])
+        .await;
+    assert_eq!(form(&app, fid).await.version, 2, "{}", r.body);
+}

@@ -78,6 +78,15 @@ impl TestApp {
         self.db.store()
     }
 
+    /// Another instance of the service over the same database: its own router and process
+    /// state (throttles, caches), sharing only what the database holds.
+    pub fn second_instance(&self) -> Router {
+        router(AppState::new(
+            (*self.state.config).clone(),
+            self.db.store().clone(),
+        ))
+    }
+
     /// A new organisation (`school`: a 国家双高 school; else a 国有企业).
     pub async fn org(&self, school: bool) -> OrgRecord {
         let n = next_n();
@@ -261,6 +270,14 @@ impl Client {
             self.cookie = if expired { None } else { Some(pair) };
         }
         resp
+    }
+
+    /// The same caller (cookie, token, address) talking to another instance.
+    pub fn on(&self, router: Router) -> Client {
+        Client {
+            router,
+            ..self.clone()
+        }
     }
 
     pub async fn get(&mut self, uri: &str) -> Resp {
