@@ -15,8 +15,11 @@
 
 pub mod checks;
 pub mod error;
+pub mod export;
 pub mod findings;
 pub mod forms;
+pub mod import;
+pub mod orgs;
 pub mod submissions;
 
 pub use error::{Error, Refusal, Result};
