@@ -412,6 +412,25 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     args.extend(to);
     assert_eq!(run(&args).status.code(), Some(0));
     assert_eq!(digests(&source_url), digests(&target_url));
+
+    // The restored database takes new rows (PostgreSQL's id sequences were moved on).
+    let more = work.path().join("新单位.csv");
+    std::fs::write(
+        &more,
+        "单位名称,单位类别,所在区县\n重庆己职业技术学院,市级双高,永川区\n",
+    )
+    .unwrap();
+    let mut args = vec!["orgs", "import", more.to_str().unwrap()];
+    args.extend(to);
+    let out = run(&args);
+    assert!(
+        stdout(&out).contains("导入完成：新增 1 个"),
+        "{}",
+        both(&out)
+    );
+    let mut args = vec!["audit", "verify"];
+    args.extend(to);
+    assert_eq!(run(&args).status.code(), Some(0));
 }
 
 /// The backup with one organisation's name changed in its table file (the manifest kept).
@@ -421,7 +440,7 @@ fn altered_backup(from: &Path, to: &Path) {
     let mut zout = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
     for i in 0..zin.len() {
         let mut e = zin.by_index(i).unwrap();
-        let name = e.name().to_owned();
+        let name = e.name().unwrap().into_owned();
         let mut bytes = Vec::new();
         e.read_to_end(&mut bytes).unwrap();
         if name == "tables/orgs.jsonl" {
