@@ -116,11 +116,11 @@ fn encode(v: Value) -> Result<serde_json::Value, StoreError> {
     use serde_json::Value as J;
     let (tag, value) = match v {
         Value::Bool(b) => ("bool", b.map(J::Bool)),
-        Value::TinyInt(n) => ("i8", n.map(|n| J::from(n))),
-        Value::SmallInt(n) => ("i16", n.map(|n| J::from(n))),
-        Value::Int(n) => ("i32", n.map(|n| J::from(n))),
-        Value::BigInt(n) => ("i64", n.map(|n| J::from(n))),
-        Value::Double(n) => ("f64", n.map(|n| J::from(n))),
+        Value::TinyInt(n) => ("i8", n.map(J::from)),
+        Value::SmallInt(n) => ("i16", n.map(J::from)),
+        Value::Int(n) => ("i32", n.map(J::from)),
+        Value::BigInt(n) => ("i64", n.map(J::from)),
+        Value::Double(n) => ("f64", n.map(J::from)),
         Value::String(s) => ("str", s.map(J::String)),
         Value::Bytes(b) => ("hex", b.map(|b| J::String(hex::encode(b)))),
         Value::ChronoDateTimeUtc(t) => (
