@@ -153,7 +153,7 @@ impl App {
         q: &RosterFilter,
         unmasked: bool,
     ) -> Result<Gathered> {
-        let scope = scope.clone();
+        let scope = *scope;
         let stored = self.batch_report(&scope, batch).await?;
         let forms = stored.forms;
         let report = stored.report;
