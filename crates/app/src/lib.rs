@@ -16,8 +16,11 @@
 pub mod checks;
 pub mod disclosure;
 pub mod error;
+pub mod export;
 pub mod findings;
 pub mod forms;
+pub mod import;
+pub mod orgs;
 pub mod people;
 pub mod submissions;
 

@@ -505,3 +505,61 @@ async fn an_upload_previewed_on_one_instance_is_committed_on_another() {
         Err(Error::Refused(_))
     ));
 }
+
+#[tokio::test]
+async fn a_registry_preview_says_what_its_commit_then_does() {
+    let db = TestDb::new().await;
+    let app = App::new(db.store().clone());
+    let actor = Actor::system();
+    db.import_orgs(vec![org(SCHOOL_A, "中职", "区县教委")], &actor)
+        .await
+        .unwrap();
+    let csv = format!(
+        "单位名称,单位类别,隶属关系,统一社会信用代码,所在区县\n\
+         {SCHOOL_A},中职,区县教委,,江津区\n\
+         {SCHOOL_B},中职,市教委,,江津区\n\
+         {ENTERPRISE},国有企业,区县国资委,,江津区\n"
+    );
+    let preview = app
+        .preview_org_import("名录.csv", csv.into_bytes())
+        .await
+        .unwrap();
+    assert!(preview.is_ok(), "{:?}", preview.problems);
+    let changes: Vec<(&str, &str)> = preview
+        .rows
+        .iter()
+        .map(|r| (r.org.name.as_str(), r.change.label()))
+        .collect();
+    assert_eq!(
+        changes,
+        [(SCHOOL_A, "不变"), (SCHOOL_B, "新增"), (ENTERPRISE, "新增")]
+    );
+    assert_eq!(
+        db.registry().await.unwrap().len(),
+        1,
+        "a preview stores nothing"
+    );
+    let done = app.commit_org_import(&actor, preview.orgs()).await.unwrap();
+    assert_eq!(
+        (done.inserted, done.updated, done.unchanged),
+        (preview.inserted, preview.updated, preview.unchanged)
+    );
+    assert_eq!(db.registry().await.unwrap().len(), 3);
+
+    let bad = "单位名称,单位类别\n重庆某某学院,不存在的类别\n";
+    let p = app
+        .preview_org_import("坏名录.csv", bad.as_bytes().to_vec())
+        .await
+        .unwrap();
+    assert!(!p.is_ok());
+    assert!(
+        p.problem_text().contains("坏名录.csv"),
+        "{}",
+        p.problem_text()
+    );
+    assert!(
+        p.problems.iter().any(|m| m.contains("不存在的类别")),
+        "{:?}",
+        p.problems
+    );
+}

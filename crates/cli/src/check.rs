@@ -22,13 +22,13 @@ pub struct Options {
 }
 
 /// The extensions a folder is searched for: every kind the reader reads (it decides by content).
-const FORM_EXTENSIONS: [&str; 11] = [
+pub(crate) const FORM_EXTENSIONS: [&str; 11] = [
     "xlsx", "xlsm", "xltx", "xltm", "xls", "xlt", "ods", "ots", "docx", "docm", "dotx",
 ];
 
 /// Files of other programs that a form is often saved as: they are read like forms (the reader
 /// decides by content), and when they cannot be, the file fails (exit 2) with what to do.
-const FORM_LIKE: [(&str, &str, &str); 17] = [
+pub(crate) const FORM_LIKE: [(&str, &str, &str); 17] = [
     (
         "doc",
         "旧版 Word 文档（.doc）",

@@ -7,6 +7,9 @@ mod bench;
 mod bench_serve;
 mod check;
 mod demo;
+mod export;
+mod import;
+mod ops;
 mod render;
 mod serve;
 
@@ -62,6 +65,71 @@ enum Command {
         trusted_origin: Vec<String>,
         #[command(flatten)]
         listen: serve::ListenArgs,
+    },
+    /// 单位名录
+    Orgs {
+        #[command(subcommand)]
+        command: OrgsCommand,
+    },
+    /// 批量导入学校报来的推荐表（文件、文件夹或 zip 压缩包）到批次；合作关系记为市教委确认。
+    /// 退出码：0 全部导入且无错误，1 有推荐表带错误，2 有文件或推荐表未能导入
+    Import {
+        /// 批次名称或编号（如「第十批」或 10）；默认为开放中的批次
+        #[arg(long, value_name = "NAME")]
+        batch: Option<String>,
+        /// 只读取和核验，不写入任何数据
+        #[arg(long)]
+        dry_run: bool,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[command(flatten)]
+        db: serve::DbArgs,
+        #[command(flatten)]
+        operator: ops::OperatorArgs,
+        /// 推荐表文件、文件夹或 zip 压缩包
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// 导出名单：roster（汇总名单）、public（公示名单）、ledger（补助台账）
+    Export {
+        #[arg(value_enum)]
+        what: export::Kind,
+        /// 批次名称或编号；默认为开放中的批次
+        #[arg(long, value_name = "NAME")]
+        batch: Option<String>,
+        /// 文件格式
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: export::FileFormat,
+        /// 输出文件
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// 手机号码、账户账号写完整号码（默认打码；完整导出记入审计日志）
+        #[arg(long)]
+        full: bool,
+        #[command(flatten)]
+        db: serve::DbArgs,
+        #[command(flatten)]
+        operator: ops::OperatorArgs,
+    },
+    /// 备份整个数据库到一个文件（服务运行时也可执行；SQLite 与 PostgreSQL 格式相同）
+    Backup {
+        /// 备份文件
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
+    /// 从备份文件恢复数据库（可恢复到 SQLite 或 PostgreSQL）；目标库已有数据时须加 --force
+    Restore {
+        /// 备份文件
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// 用备份替换目标数据库中的全部数据
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: serve::DbArgs,
     },
     /// API 令牌
     Token {
@@ -145,6 +213,24 @@ enum BenchMode {
         /// 学校数（代替 --scale，用于快速试跑）
         #[arg(long, hide = true)]
         schools: Option<usize>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgsCommand {
+    /// 导入单位名录（CSV：UTF-8 或 GBK；或 xlsx），与网页「单位名录 → 导入」相同：整体导入，有任何问题则不导入。
+    /// 退出码：0 已导入（或预检通过），1 名录有问题
+    Import {
+        /// 只预检，不写入
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: serve::DbArgs,
+        #[command(flatten)]
+        operator: ops::OperatorArgs,
+        /// 单位名录文件
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
     },
 }
 
@@ -240,6 +326,49 @@ fn main() -> ExitCode {
             trusted_origins: trusted_origin,
             listen,
         }),
+        Command::Orgs {
+            command:
+                OrgsCommand::Import {
+                    dry_run,
+                    db,
+                    operator,
+                    file,
+                },
+        } => ops::orgs_import(&db, &operator, &file, dry_run),
+        Command::Import {
+            batch,
+            dry_run,
+            format,
+            db,
+            operator,
+            paths,
+        } => import::run(import::Options {
+            db,
+            operator,
+            batch,
+            dry_run,
+            json: format == Format::Json,
+            paths,
+        }),
+        Command::Export {
+            what,
+            batch,
+            format,
+            out,
+            full,
+            db,
+            operator,
+        } => export::run(export::Options {
+            full,
+            what,
+            batch,
+            format,
+            out,
+            db,
+            operator,
+        }),
+        Command::Backup { out, db } => ops::backup(&db, &out),
+        Command::Restore { file, force, db } => ops::restore(&db, &file, force),
         Command::Token {
             command: TokenCommand::Create { user, name, db },
         } => serve::token_create(&db, &user, &name),

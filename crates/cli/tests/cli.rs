@@ -979,3 +979,9 @@ fn a_form_like_file_in_a_folder_that_cannot_be_read_exits_2_saying_what_to_do() 
 
 #[path = "faults/mod.rs"]
 mod faults;
+
+// ---------------------------------------------------------------------------------------------
+// The commission's commands: import, export, backup and restore.
+
+#[path = "commission/mod.rs"]
+mod commission;

@@ -15,6 +15,7 @@ mod migration;
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod batches;
 pub mod checks;
 pub mod db;

@@ -476,3 +476,109 @@ pub(crate) async fn ensure_submission(
         .await?
         .ok_or(StoreError::NotFound("报送"))
 }
+
+/// What [`Store::confirm_partnership_by_commission`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommissionConfirmed {
+    pub partnership: Partnership,
+    /// Whether the partnership was created or its status changed (false: it was confirmed
+    /// already).
+    pub changed: bool,
+}
+
+impl Store {
+    /// The commission records a partnership as confirmed (when it imports the forms a school sent
+    /// in by e-mail): created when missing, confirmed when proposed or rejected, left as it is
+    /// when confirmed already. Creates the form and the school's draft submission like an
+    /// enterprise's confirmation; the audit entry says the commission confirmed it.
+    pub async fn confirm_partnership_by_commission(
+        &self,
+        batch_id: i64,
+        school_id: i64,
+        enterprise_id: i64,
+        actor: &Actor,
+    ) -> Result<CommissionConfirmed, StoreError> {
+        let tx = self.begin_write().await?;
+        require_open_batch(tx.conn(), batch_id).await?;
+        let orgs = org_map(tx.conn(), [school_id, enterprise_id]).await?;
+        let school = orgs
+            .get(&school_id)
+            .filter(|o| o.is_school)
+            .ok_or(StoreError::NotFound("学校"))?;
+        let enterprise = orgs
+            .get(&enterprise_id)
+            .filter(|o| !o.is_school)
+            .ok_or(StoreError::NotFound("企业"))?;
+        let existing = partnerships::Entity::find()
+            .filter(partnerships::Column::BatchId.eq(batch_id))
+            .filter(partnerships::Column::SchoolId.eq(school_id))
+            .filter(partnerships::Column::EnterpriseId.eq(enterprise_id))
+            .lock_exclusive()
+            .one(tx.conn())
+            .await?;
+        let t = now();
+        let (model, changed) = match existing {
+            Some(p) if p.status == PartnershipStatus::Confirmed.as_str() => (p, false),
+            Some(p) => {
+                partnerships::Entity::update_many()
+                    .col_expr(
+                        partnerships::Column::Status,
+                        Expr::value(PartnershipStatus::Confirmed.as_str()),
+                    )
+                    .col_expr(partnerships::Column::ConfirmedAt, Expr::value(Some(t)))
+                    .filter(partnerships::Column::Id.eq(p.id))
+                    .exec(tx.conn())
+                    .await?;
+                (p, true)
+            }
+            None => {
+                let am = partnerships::ActiveModel {
+                    id: NotSet,
+                    batch_id: Set(batch_id),
+                    school_id: Set(school_id),
+                    enterprise_id: Set(enterprise_id),
+                    status: Set(PartnershipStatus::Confirmed.as_str().to_string()),
+                    tags: Set("[]".to_string()),
+                    proposed_by: Set(actor.user_id),
+                    created_at: Set(t),
+                    confirmed_at: Set(Some(t)),
+                };
+                let id = partnerships::Entity::insert(am)
+                    .exec(tx.conn())
+                    .await?
+                    .last_insert_id;
+                let m = partnerships::Entity::find_by_id(id)
+                    .one(tx.conn())
+                    .await?
+                    .ok_or(StoreError::NotFound("合作关系"))?;
+                (m, true)
+            }
+        };
+        if changed {
+            self.create_form_for(&tx, &model).await?;
+            ensure_submission(&tx, batch_id, school_id).await?;
+            self.audit_in(
+                &tx,
+                AuditEntry::new(
+                    actor,
+                    "partnership.confirm_by_commission",
+                    format!("partnership:{}", model.id),
+                    format!(
+                        "市教委导入推荐表时确认合作关系：{} → {}",
+                        school.name, enterprise.name
+                    ),
+                ),
+            )
+            .await?;
+        }
+        let out = self
+            .partnership_in(&tx, &Scope::All, model.id)
+            .await?
+            .ok_or(StoreError::NotFound("合作关系"))?;
+        tx.commit().await?;
+        Ok(CommissionConfirmed {
+            partnership: out,
+            changed,
+        })
+    }
+}

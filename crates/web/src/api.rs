@@ -805,35 +805,24 @@ pub async fn import_orgs(
         }
     }
     let (name, bytes) = file.ok_or_else(|| AppError::bad_request("请以 file 字段上传单位名录"))?;
-    let batch = current_batch(&state.store)
-        .await?
-        .map_or_else(Batch::batch10, |b| b.params);
-    let registry = tokio::task::spawn_blocking(move || {
-        shuangshi_sheet::orgs::parse_registry(&name, &bytes, &batch, &Limits::default())
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(|e| AppError::Unprocessable(format!("单位名录{e}")))?;
-    let orgs = registry.orgs().to_vec();
+    let preview = state.app.preview_org_import(&name, bytes).await?;
+    if !preview.is_ok() {
+        return Err(AppError::Unprocessable(preview.problem_text()));
+    }
     if q.dry_run {
-        let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
-        for o in &orgs {
-            match state.store.find_org_by_name(&Scope::All, &o.name).await? {
-                None => inserted += 1,
-                Some(e) if e.to_rules_org() == normalised(o) => unchanged += 1,
-                Some(_) => updated += 1,
-            }
-        }
         return Ok(Json(ImportJson {
             dry_run: true,
-            organisations: orgs.len(),
-            inserted,
-            updated,
-            unchanged,
+            organisations: preview.rows.len(),
+            inserted: preview.inserted,
+            updated: preview.updated,
+            unchanged: preview.unchanged,
         }));
     }
-    let n = orgs.len();
-    let s = state.store.import_orgs(orgs, &user.actor()).await?;
+    let n = preview.rows.len();
+    let s = state
+        .app
+        .commit_org_import(&user.actor(), preview.orgs())
+        .await?;
     Ok(Json(ImportJson {
         dry_run: false,
         organisations: n,
@@ -841,16 +830,6 @@ pub async fn import_orgs(
         updated: s.updated,
         unchanged: s.unchanged,
     }))
-}
-
-fn normalised(o: &Org) -> Org {
-    Org {
-        name: o.name.trim().to_owned(),
-        category: shuangshi_rules::text::norm(&o.category),
-        affiliation: o.affiliation.trim().to_owned(),
-        credit_code: o.credit_code.trim().to_owned(),
-        district: o.district.trim().to_owned(),
-    }
 }
 
 /// An audit entry.

@@ -8,14 +8,14 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
-use shuangshi_rules::{Batch, Org};
-use shuangshi_sheet::guard::Limits;
+use shuangshi_app::orgs::{OrgChange, summary_text};
+use shuangshi_rules::Org;
 use shuangshi_store::orgs::{ENTERPRISE_KINDS, SCHOOL_TIERS};
 use shuangshi_store::{OrgFilter, OrgRecord, PageRequest, Scope, StoreError};
 use tower_sessions::Session;
 
 use super::{Paging, non_empty};
-use crate::auth::{CsrfForm, CurrentUser, check_csrf, current_batch};
+use crate::auth::{CsrfForm, CurrentUser, check_csrf};
 use crate::error::AppError;
 use crate::filters;
 use crate::session::{push_flash, take_flash};
@@ -217,12 +217,6 @@ struct Pending {
     orgs: Vec<(String, String, String, String, String)>,
 }
 
-async fn batch_params(state: &AppState) -> Result<Batch, AppError> {
-    Ok(current_batch(&state.store)
-        .await?
-        .map_or_else(Batch::batch10, |b| b.params))
-}
-
 /// `POST /admin/orgs/import` (multipart `file`, `_csrf`): reads and checks the registry, stores
 /// nothing, and shows what would change.
 pub async fn preview(
@@ -269,51 +263,30 @@ pub async fn preview(
             .push("请选择要导入的文件（CSV、xlsx 或 xls）".to_owned());
         return answer(&state, &user, htmx, page).await;
     };
-    page.file_name = name.clone();
-    let batch = batch_params(&state).await?;
-    let parsed = tokio::task::spawn_blocking(move || {
-        shuangshi_sheet::orgs::parse_registry(&name, &bytes, &batch, &Limits::default())
-    })
-    .await
-    .map_err(AppError::internal)?;
-    let registry = match parsed {
-        Ok(r) => r,
-        Err(e) => {
-            page.problems = e.problems.clone();
-            if page.problems.is_empty() {
-                page.problems.push(e.to_string());
-            }
-            return answer(&state, &user, htmx, page).await;
-        }
-    };
-    for org in registry.orgs() {
-        let existing = state.store.find_org_by_name(&Scope::All, &org.name).await?;
-        let change = match existing {
-            None => {
-                page.inserted += 1;
-                "新增"
-            }
-            Some(e) if same(&e, org) => {
-                page.unchanged += 1;
-                "不变"
-            }
-            Some(_) => {
-                page.updated += 1;
-                "更新"
-            }
-        };
-        page.rows.push(PreviewRow {
-            org: org.clone(),
-            change,
-        });
+    let preview = state.app.preview_org_import(&name, bytes).await?;
+    page.file_name = preview.file_name.clone();
+    page.problems = preview.problems.clone();
+    if !preview.is_ok() {
+        return answer(&state, &user, htmx, page).await;
     }
+    page.inserted = preview.inserted;
+    page.updated = preview.updated;
+    page.unchanged = preview.unchanged;
+    page.rows = preview
+        .rows
+        .iter()
+        .map(|r| PreviewRow {
+            org: r.org.clone(),
+            change: r.change.label(),
+        })
+        .collect();
     page.token = crate::security::new_csrf_token();
     let pending = Pending {
         token: page.token.clone(),
-        orgs: registry
-            .orgs()
+        orgs: preview
+            .rows
             .iter()
-            .map(|o| {
+            .map(|OrgChange { org: o, .. }| {
                 (
                     o.name.clone(),
                     o.category.clone(),
@@ -329,15 +302,6 @@ pub async fn preview(
         .await
         .map_err(AppError::internal)?;
     answer(&state, &user, htmx, page).await
-}
-
-fn same(e: &OrgRecord, o: &Org) -> bool {
-    let n = shuangshi_rules::text::norm;
-    e.name == o.name.trim()
-        && e.category == n(&o.category)
-        && e.affiliation == o.affiliation.trim()
-        && e.credit_code == o.credit_code.trim()
-        && e.district == o.district.trim()
 }
 
 #[derive(Debug, Deserialize)]
@@ -370,12 +334,14 @@ pub async fn commit(
             district,
         })
         .collect();
-    let summary = state.store.import_orgs(orgs, &user.actor()).await?;
+    let summary = state.app.commit_org_import(&user.actor(), orgs).await?;
     push_flash(
         &session,
-        Flash::success(format!(
-            "导入完成：新增 {} 个，更新 {} 个，不变 {} 个",
-            summary.inserted, summary.updated, summary.unchanged
+        Flash::success(summary_text(
+            false,
+            summary.inserted,
+            summary.updated,
+            summary.unchanged,
         )),
     )
     .await;

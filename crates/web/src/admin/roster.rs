@@ -4,23 +4,20 @@
 //! shown on their people, and the programme's totals against the batch's targets (P01, P02).
 //!
 //! The rules run once over all the forms in scope, so the totals and the duplicates are the ones
-//! the findings state. Mobile and account numbers follow the policy (masked unless
-//! [`crate::policy::may_unmask`]); an unmasked page and every export are audited. 导出 writes the
+//! the findings state. Mobile and account numbers go through the request's [`Disclosure`] (masked
+//! unless 「查看完整」 by a role that may); an unmasked page and every export are audited. 导出 writes the
 //! filtered list as xlsx, every value as text.
 
 use crate::disclosure::Disclosure;
-use std::collections::{BTreeSet, HashMap};
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use shuangshi_rules::text::norm;
-use shuangshi_rules::{Column as C, Direction, Finding, Input, directions};
-use shuangshi_store::forms::FIRST_ROW;
-use shuangshi_store::{PageRequest, Scope, SubmissionFilter, SubmissionStatus};
+use shuangshi_app::export::RosterFilter;
+use shuangshi_rules::Finding;
+use shuangshi_store::SubmissionStatus;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -85,6 +82,20 @@ impl RosterQuery {
             .fold(pager, |pager, (name, value)| pager.keep(name, value))
     }
 
+    /// The filters as the roster use case takes them.
+    fn filter(&self) -> RosterFilter {
+        RosterFilter {
+            q: self.q.clone(),
+            tier: self.tier.clone(),
+            direction: self.direction.clone(),
+            post: self.post.clone(),
+            kind: self.kind.clone(),
+            district: self.district.clone(),
+            status: crate::review::parse_status(&self.status),
+            dup: !self.dup.is_empty(),
+        }
+    }
+
     /// The same filters as a query string (for the export link).
     fn query_string(&self) -> String {
         let kept: Vec<(&str, &str)> = self
@@ -96,74 +107,7 @@ impl RosterQuery {
     }
 }
 
-/// One person of the list, as this user may see it.
-#[derive(Debug, Clone)]
-pub struct Person {
-    pub name: String,
-    pub direction: &'static str,
-    pub sending: String,
-    pub receiving: String,
-    pub post: String,
-    pub title: String,
-    pub school: String,
-    pub tier: String,
-    pub enterprise: String,
-    pub kind: String,
-    pub district: String,
-    pub status: &'static str,
-    pub mobile: String,
-    pub account: String,
-    /// The duplicate findings (D01–D03) on this person.
-    pub duplicates: Vec<Finding>,
-    /// Where the row is (for 人员履历, `/people/{form}/{row}`).
-    pub form_id: i64,
-    pub row_no: u32,
-}
-
-impl Person {
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.name.clone(),
-            self.direction.to_owned(),
-            self.sending.clone(),
-            self.receiving.clone(),
-            self.post.clone(),
-            self.title.clone(),
-            self.school.clone(),
-            self.tier.clone(),
-            self.enterprise.clone(),
-            self.kind.clone(),
-            self.district.clone(),
-            self.status.to_owned(),
-            self.mobile.clone(),
-            self.account.clone(),
-            self.duplicates
-                .iter()
-                .map(|f| format!("{} {}", f.rule, f.message))
-                .collect::<Vec<_>>()
-                .join("；"),
-        ]
-    }
-}
-
-/// The headers of the list and of its export, in [`Person::cells`] order.
-const HEADERS: [&str; 15] = [
-    "姓名",
-    "派出方向",
-    "派出单位",
-    "接收单位",
-    "拟挂任职务",
-    "现任专业技术职务",
-    "学校",
-    "学校类别",
-    "企业",
-    "企业类别",
-    "区县",
-    "报送状态",
-    "手机号码",
-    "账户账号",
-    "重复推荐",
-];
+pub use shuangshi_app::export::{Gathered, HEADERS, Person, Total};
 
 /// The columns of the page (narrower than the export: the school and the enterprise carry their
 /// kinds under their names, and the units are the school and the enterprise by direction).
@@ -181,244 +125,18 @@ const PAGE_HEADERS: [&str; 11] = [
     "重复推荐",
 ];
 
-/// One total against its target.
-#[derive(Debug, Clone)]
-pub struct Total {
-    pub label: &'static str,
-    pub have: u32,
-    pub target: u32,
-}
-
-impl Total {
-    pub fn met(&self) -> bool {
-        self.have >= self.target
-    }
-
-    pub fn bar_value(&self) -> u32 {
-        self.have.min(self.target.max(1))
-    }
-
-    pub fn bar_max(&self) -> u32 {
-        self.target.max(1)
-    }
-}
-
-/// What the rules say of the whole list.
-pub struct Gathered {
-    pub batch_name: String,
-    pub people: Vec<Person>,
-    pub totals: Vec<Total>,
-    /// P01/P02 findings.
-    pub programme: Vec<Finding>,
-    /// Every D finding (for the count).
-    pub duplicates: usize,
-    pub tiers: Vec<String>,
-    pub kinds: Vec<String>,
-    pub posts: Vec<String>,
-    pub districts: Vec<String>,
-    /// Whether the user sees only part of the batch (the totals are then partial).
-    pub partial: bool,
-    pub unmasked: bool,
-}
-
-/// Loads the batch's forms in the user's scope, runs the rules once, and lays the people out.
+/// The batch's roster as this user may see it (scope and masking from the policy).
 pub async fn gather(
     state: &AppState,
     user: &CurrentUser,
     disclosure: &Disclosure,
     q: &RosterQuery,
 ) -> Result<Gathered, AppError> {
-    let scope = user.scope();
     let batch = crate::school::batch_or_conflict(&state.store).await?;
-    let stored = state.app.batch_report(&scope, &batch).await?;
-    let forms = stored.forms;
-    let report = stored.report;
-    let registry = state.store.registry().await?;
-    let mut status_of: HashMap<i64, SubmissionStatus> = HashMap::new();
-    let filter = SubmissionFilter {
-        batch_id: Some(batch.id),
-        ..SubmissionFilter::default()
-    };
-    let mut offset = 0;
-    loop {
-        let page = state
-            .store
-            .list_submissions(
-                &scope,
-                &filter,
-                PageRequest::new(offset, PageRequest::MAX_LIMIT),
-            )
-            .await?;
-        let n = page.items.len() as u64;
-        status_of.extend(page.items.iter().map(|s| (s.school_id, s.status)));
-        offset += n;
-        if n == 0 || offset >= page.total {
-            break;
-        }
-    }
-    let rules_forms: Vec<shuangshi_rules::Form> = crate::school::checks::rules_forms(&forms);
-    let params = &batch.params;
-    let input = Input {
-        batch: params,
-        forms: &rules_forms,
-        registry: Some(&registry),
-        history: &[],
-    };
-    // The stored findings (worded as the pages word them); each row's direction as the rules
-    // decide it, for the lists.
-    let dirs = directions(input);
-    let mut dup_at: HashMap<(&str, u32), Vec<Finding>> = HashMap::new();
-    let mut duplicates = 0;
-    let mut programme = Vec::new();
-    for f in &report.findings {
-        if shuangshi_rules::scope_of(f.rule) != Some(shuangshi_rules::Scope::Batch) {
-            continue;
-        }
-        match (f.file.as_deref(), f.row) {
-            (Some(file), Some(row)) => {
-                duplicates += 1;
-                let mut f = f.clone();
-                disclosure.finding(&mut f);
-                dup_at.entry((file, row)).or_default().push(f);
-            }
-            _ => programme.push(f.clone()),
-        }
-    }
-    let org = |name: &str| registry.find(name);
-    let unmasked = disclosure.full();
-    let wanted_status = crate::review::parse_status(&q.status);
-    let needle = norm(q.q.trim());
-    let senior_school = norm(&params.posts.school_senior);
-    let senior_enterprise = norm(&params.posts.enterprise_senior);
-    let (mut sent, mut received, mut vp, mut dean) = (0u32, 0u32, 0u32, 0u32);
-    let mut districts = BTreeSet::new();
-    let mut people = Vec::new();
-    for ((form, rules_form), form_dirs) in forms.iter().zip(&rules_forms).zip(&dirs) {
-        let school_org = org(&form.school_name);
-        let enterprise_org = org(&form.enterprise_name);
-        let tier = school_org.map(|o| o.category.clone()).unwrap_or_default();
-        let district = school_org
-            .map(|o| o.district.clone())
-            .filter(|d| !d.is_empty())
-            .or_else(|| enterprise_org.map(|o| o.district.clone()))
-            .unwrap_or_default();
-        if !district.is_empty() {
-            districts.insert(district.clone());
-        }
-        let status = status_of
-            .get(&form.school_id)
-            .copied()
-            .unwrap_or(SubmissionStatus::Draft);
-        for (i, row) in form.rows.iter().enumerate() {
-            let direction = form_dirs.get(i).copied().flatten();
-            let post = row.cell(C::Post);
-            match direction {
-                Some(Direction::School) => {
-                    sent += 1;
-                    if norm(post) == senior_school {
-                        vp += 1;
-                    }
-                }
-                Some(Direction::Enterprise) => {
-                    received += 1;
-                    if norm(post) == senior_enterprise {
-                        dean += 1;
-                    }
-                }
-                None => {}
-            }
-            let sheet_row = FIRST_ROW + u32::try_from(i).unwrap_or(0);
-            let dups = dup_at
-                .get(&(rules_form.file.as_str(), sheet_row))
-                .cloned()
-                .unwrap_or_default();
-            let person = Person {
-                name: row.cell(C::Name).to_owned(),
-                direction: direction.map(Direction::label).unwrap_or("未能判断"),
-                sending: row.cell(C::SendingUnit).to_owned(),
-                receiving: row.cell(C::ReceivingUnit).to_owned(),
-                post: post.to_owned(),
-                title: row.cell(C::Title).to_owned(),
-                school: form.school_name.clone(),
-                tier: tier.clone(),
-                enterprise: form.enterprise_name.clone(),
-                kind: form.enterprise_category.clone(),
-                district: district.clone(),
-                status: status.label(),
-                mobile: disclosure.cell(C::Mobile, row.cell(C::Mobile)),
-                account: disclosure.cell(C::AccountNumber, row.cell(C::AccountNumber)),
-                duplicates: dups,
-                form_id: form.id,
-                row_no: sheet_row,
-            };
-            let keep = (needle.is_empty()
-                || [&person.name, &person.school, &person.enterprise]
-                    .iter()
-                    .any(|s| norm(s).contains(&needle)))
-                && (q.tier.is_empty() || person.tier == q.tier)
-                && (q.direction.is_empty()
-                    || match q.direction.as_str() {
-                        "school" => direction == Some(Direction::School),
-                        "enterprise" => direction == Some(Direction::Enterprise),
-                        _ => direction.is_none(),
-                    })
-                && (q.post.is_empty() || norm(&person.post) == norm(&q.post))
-                && (q.kind.is_empty() || person.kind == q.kind)
-                && (q.district.is_empty() || person.district == q.district)
-                && wanted_status.is_none_or(|s| s == status)
-                && (q.dup.is_empty() || !person.duplicates.is_empty());
-            if keep {
-                people.push(person);
-            }
-        }
-    }
-    let targets = &params.targets;
-    let totals = vec![
-        Total {
-            label: "学校派出教师",
-            have: sent,
-            target: targets.school_to_enterprise,
-        },
-        Total {
-            label: "其中挂任科技副总",
-            have: vp,
-            target: targets.tech_vice_president,
-        },
-        Total {
-            label: "企业派出工程师",
-            have: received,
-            target: targets.enterprise_to_school,
-        },
-        Total {
-            label: "其中挂任产业副院长",
-            have: dean,
-            target: targets.industry_dean,
-        },
-    ];
-    let posts = params
-        .posts
-        .school
-        .iter()
-        .chain(&params.posts.enterprise)
-        .cloned()
-        .collect();
-    Ok(Gathered {
-        batch_name: batch.name.clone(),
-        people,
-        totals,
-        programme,
-        duplicates,
-        tiers: params.tiers.iter().map(|t| t.name.clone()).collect(),
-        kinds: params
-            .enterprise_kinds
-            .iter()
-            .map(|k| k.name.clone())
-            .collect(),
-        posts,
-        districts: districts.into_iter().collect(),
-        partial: !matches!(scope, Scope::All),
-        unmasked,
-    })
+    Ok(state
+        .app
+        .roster(&user.scope(), &batch, &q.filter(), disclosure)
+        .await?)
 }
 
 /// 汇总名单.
@@ -594,14 +312,11 @@ pub async fn export(
     Query(q): Query<RosterQuery>,
 ) -> Result<Response, AppError> {
     let g = gather(&state, &user, &disclosure, &q).await?;
-    let rows: Vec<Vec<String>> = g.people.iter().map(Person::cells).collect();
-    let title = format!("{}交流互聘人员汇总名单", g.batch_name);
-    let bytes = tokio::task::spawn_blocking(move || {
-        shuangshi_sheet::write::table_xlsx("汇总名单", &title, &HEADERS, &rows)
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)?;
+    let (name, people) = (g.batch_name.clone(), g.people.clone());
+    let bytes =
+        tokio::task::spawn_blocking(move || shuangshi_app::export::roster_xlsx(&name, &people))
+            .await
+            .map_err(AppError::internal)??;
     crate::school::audit(
         &state.store,
         &user,
