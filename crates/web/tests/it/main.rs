@@ -14,4 +14,5 @@ mod policy;
 mod review;
 mod roster;
 mod school;
+mod security;
 mod shell;
