@@ -11,6 +11,7 @@ pub mod layout;
 pub mod load;
 pub mod orgs;
 pub mod read;
+pub mod scan;
 pub mod write;
 
 pub use load::{Workbook, io_reason, load, load_forms, load_forms_path, load_path};

@@ -60,16 +60,20 @@ pub mod users {
 }
 
 pub mod sessions {
-    //! `sessions`: tower-sessions records (JSON data) with their expiry.
+    //! `sessions`: tower-sessions records (JSON data) with their expiry, keyed by the SHA-256 of
+    //! the session id, with the signed-in account.
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "sessions")]
     pub struct Model {
+        /// SHA-256 (hex) of the session id.
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: String,
         pub data: String,
         pub expiry_date: DateTimeUtc,
+        /// The signed-in account (`None` before login).
+        pub user_id: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,14 +1,16 @@
 //! The migration set, run by [`crate::Store::connect`] on SQLite and PostgreSQL alike: one file per
 //! feature under `migration/`, oldest first, never edited once released.
 //!
-//! Every table is created with its keys, foreign keys and indexes in `CREATE TABLE`, so nothing here
-//! needs `ALTER TABLE` and no migration branches on the backend yet. A later migration that changes
+//! Every table is created with its keys, foreign keys and indexes in `CREATE TABLE`; the one
+//! `ALTER TABLE` (m0003, a nullable column added to `sessions`) is one both backends run alike, so
+//! no migration branches on the backend yet. A later migration that changes
 //! a column must branch where SQLite's `ALTER TABLE` cannot (rebuild the table there).
 
 use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
 mod m0002_checks;
+mod m0003_security;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -18,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Initial),
             Box::new(m0002_checks::Checks),
+            Box::new(m0003_security::Security),
         ]
     }
 }

@@ -1,17 +1,30 @@
 //! tower-sessions' [`SessionStore`] on the `sessions` table, so several app instances can serve one
 //! deployment. The record's data is stored as JSON text; expired records are never loaded and
 //! [`ExpiredDeletion::delete_expired`] removes them.
+//!
+//! A row is keyed by the SHA-256 of the session id ([`session_key`]), never by the id itself, as
+//! API tokens are: the table alone does not give anyone a cookie. The row also carries the
+//! account of the session (the record's [`SESSION_USER`] entry), so a password change or reset
+//! ([`Store::change_password`], [`Store::reset_password`]) can end the account's sessions when its password changes or is reset.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tower_sessions_core::session::{Id, Record};
 use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
 
 use crate::db::{Store, db_time};
 use crate::entity::sessions;
 use crate::error::StoreError;
+
+/// The record entry holding the signed-in account's id (a JSON number).
+pub const SESSION_USER: &str = "uid";
+
+/// The key a session is stored under: the SHA-256 (hex) of its id.
+pub fn session_key(id: &Id) -> String {
+    crate::accounts::sha256_hex(id.to_string().as_bytes())
+}
 
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
@@ -32,26 +45,62 @@ fn to_time(t: DateTime<Utc>) -> Result<time::OffsetDateTime, session_store::Erro
 }
 
 impl Store {
-    async fn insert_session(&self, record: &Record, replace: bool) -> Result<(), StoreError> {
+    /// Writes `record`: a new row (`create`), or the existing row's data and expiry (`save`). A
+    /// save never brings back a row that is gone: a session ended meanwhile (logout, a password
+    /// change elsewhere) stays ended even when a request of it was still running.
+    async fn write_session(&self, record: &Record, create: bool) -> Result<(), StoreError> {
         let data =
             serde_json::to_string(&record.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let am = sessions::ActiveModel {
-            id: Set(record.id.to_string()),
-            data: Set(data),
-            expiry_date: Set(to_chrono(record.expiry_date)),
-        };
-        let mut insert = sessions::Entity::insert(am);
-        if replace {
-            insert = insert.on_conflict(
-                OnConflict::column(sessions::Column::Id)
-                    .update_columns([sessions::Column::Data, sessions::Column::ExpiryDate])
-                    .to_owned(),
-            );
-        }
+        let user_id = record
+            .data
+            .get(SESSION_USER)
+            .and_then(serde_json::Value::as_i64);
+        let key = session_key(&record.id);
+        let expiry = to_chrono(record.expiry_date);
         let tx = self.begin_write().await?;
-        insert.exec_without_returning(tx.conn()).await?;
+        if create {
+            let am = sessions::ActiveModel {
+                id: Set(key),
+                data: Set(data),
+                expiry_date: Set(expiry),
+                user_id: Set(user_id),
+            };
+            sessions::Entity::insert(am)
+                .exec_without_returning(tx.conn())
+                .await?;
+        } else {
+            sessions::Entity::update_many()
+                .col_expr(sessions::Column::Data, Expr::value(data))
+                .col_expr(sessions::Column::ExpiryDate, Expr::value(expiry))
+                .col_expr(sessions::Column::UserId, Expr::value(user_id))
+                .filter(sessions::Column::Id.eq(key))
+                .exec(tx.conn())
+                .await?;
+        }
         tx.commit().await
     }
+
+    /// How many live sessions `user_id` has.
+    pub async fn count_sessions(&self, user_id: i64) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        Ok(sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(user_id))
+            .filter(sessions::Column::ExpiryDate.gt(crate::db::now()))
+            .count(self.conn())
+            .await?)
+    }
+}
+
+/// Ends every session of `user_id` inside the caller's transaction; returns how many ended.
+pub(crate) async fn end_sessions_in(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<u64, StoreError> {
+    Ok(sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 #[async_trait]
@@ -59,7 +108,7 @@ impl SessionStore for Store {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A new id on the (astronomically unlikely) collision.
         for _ in 0..8 {
-            match self.insert_session(record, false).await {
+            match self.write_session(record, true).await {
                 Ok(()) => return Ok(()),
                 Err(StoreError::Conflict(_)) => record.id = Id::default(),
                 Err(e) => return Err(backend(e)),
@@ -69,11 +118,11 @@ impl SessionStore for Store {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.insert_session(record, true).await.map_err(backend)
+        self.write_session(record, false).await.map_err(backend)
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
-        let row = sessions::Entity::find_by_id(session_id.to_string())
+        let row = sessions::Entity::find_by_id(session_key(session_id))
             .filter(sessions::Column::ExpiryDate.gt(crate::db::now()))
             .one(self.conn())
             .await
@@ -92,7 +141,7 @@ impl SessionStore for Store {
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
         let tx = self.begin_write().await.map_err(backend)?;
-        sessions::Entity::delete_by_id(session_id.to_string())
+        sessions::Entity::delete_by_id(session_key(session_id))
             .exec(tx.conn())
             .await
             .map_err(backend)?;

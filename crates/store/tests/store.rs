@@ -153,7 +153,7 @@ async fn migrations_run_and_are_idempotent() {
     let db = TestDb::new().await;
     assert_eq!(
         db.query_text("SELECT COUNT(*) FROM seaql_migrations").await,
-        Some("2".into())
+        Some("3".into())
     );
     // Connecting again runs no migration twice.
     let again = Store::connect(db.url()).await.unwrap();
@@ -161,7 +161,7 @@ async fn migrations_run_and_are_idempotent() {
     again.close().await.unwrap();
     assert_eq!(
         db.query_text("SELECT COUNT(*) FROM seaql_migrations").await,
-        Some("2".into())
+        Some("3".into())
     );
     for table in [
         "orgs",
@@ -1669,4 +1669,182 @@ async fn batch_forms_loads_every_form_in_scope_with_its_rows() {
             .unwrap()
             .is_empty()
     );
+}
+
+fn session_for(user_id: Option<i64>) -> Record {
+    let mut data = std::collections::HashMap::new();
+    if let Some(uid) = user_id {
+        data.insert(sessions::SESSION_USER.to_string(), serde_json::json!(uid));
+    }
+    Record {
+        id: Id::default(),
+        data,
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(30),
+    }
+}
+
+#[tokio::test]
+async fn sessions_are_stored_under_a_hash_with_their_account() {
+    let db = TestDb::new().await;
+    let store: &Store = &db;
+    let u = new_user(&db, "hashed", Role::Admin, None).await;
+    let mut record = session_for(Some(u.id));
+    store.create(&mut record).await.unwrap();
+    let key = db.query_text("SELECT id FROM sessions").await.unwrap();
+    assert_ne!(key, record.id.to_string(), "the raw id is never stored");
+    assert_eq!(key, sessions::session_key(&record.id));
+    assert_eq!(key.len(), 64);
+    assert_eq!(
+        db.query_text("SELECT user_id FROM sessions").await,
+        Some(u.id.to_string())
+    );
+    assert!(store.load(&record.id).await.unwrap().is_some());
+    assert_eq!(db.count_sessions(u.id).await.unwrap(), 1);
+    // A session ended while one of its requests was running is not brought back by its save.
+    store.delete(&record.id).await.unwrap();
+    store.save(&record).await.unwrap();
+    assert!(store.load(&record.id).await.unwrap().is_none());
+    assert_eq!(
+        db.query_text("SELECT COUNT(*) FROM sessions").await,
+        Some("0".into())
+    );
+}
+
+#[tokio::test]
+async fn password_changes_end_sessions_and_resets_revoke_tokens() {
+    let db = TestDb::new().await;
+    let store: &Store = &db;
+    let u = new_user(&db, "lifecycle", Role::VocationalReviewer, None).await;
+    let other = new_user(&db, "bystander", Role::Admin, None).await;
+    let mut a = session_for(Some(u.id));
+    let mut b = session_for(Some(u.id));
+    let mut c = session_for(Some(other.id));
+    let mut anon = session_for(None);
+    for r in [&mut a, &mut b, &mut c, &mut anon] {
+        store.create(r).await.unwrap();
+    }
+    let (_, token) = db.create_token(u.id, "t", &admin()).await.unwrap();
+    db.change_password(u.id, PASSWORD, "Jiaowei-Lianhe-7Pq", &admin())
+        .await
+        .unwrap();
+    assert!(store.load(&a.id).await.unwrap().is_none());
+    assert!(store.load(&b.id).await.unwrap().is_none());
+    assert!(
+        store.load(&c.id).await.unwrap().is_some(),
+        "others untouched"
+    );
+    assert!(store.load(&anon.id).await.unwrap().is_some());
+    assert!(
+        db.user_for_token(&token, Utc::now())
+            .await
+            .unwrap()
+            .is_some(),
+        "a change keeps the tokens"
+    );
+    let mut d = session_for(Some(u.id));
+    store.create(&mut d).await.unwrap();
+    db.reset_password(u.id, "Reset-Qx7-Lianhe-Jw", &admin())
+        .await
+        .unwrap();
+    assert!(store.load(&d.id).await.unwrap().is_none());
+    assert!(
+        db.user_for_token(&token, Utc::now())
+            .await
+            .unwrap()
+            .is_none(),
+        "a reset revokes the tokens"
+    );
+    assert!(db.list_tokens(u.id).await.unwrap()[0].revoked_at.is_some());
+    assert!(store.load(&c.id).await.unwrap().is_some());
+    let log = db
+        .list_audit(
+            &AuditFilter {
+                action_prefix: Some("user.reset_password".into()),
+                ..Default::default()
+            },
+            PageRequest::new(0, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(log.items[0].detail, "sessions ended: 1; tokens revoked: 1");
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_count_toward_the_lockout() {
+    let db = TestDb::new().await;
+    let u = new_user(&db, "guessed", Role::Admin, None).await;
+    for i in 1..=4 {
+        let e = db
+            .change_password(u.id, "Wrong-Guess-Qx7", "Jiaowei-Lianhe-7Pq", &admin())
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "当前密码不正确", "{i}");
+    }
+    let e = db
+        .change_password(u.id, "Wrong-Guess-Qx7", "Jiaowei-Lianhe-7Pq", &admin())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("账号已锁定"), "{e}");
+    // Locked: neither the right current password nor a login is accepted.
+    let e = db
+        .change_password(u.id, PASSWORD, "Jiaowei-Lianhe-7Pq", &admin())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("锁定"), "{e}");
+    assert!(matches!(
+        db.check_login("guessed", PASSWORD, Utc::now(), "")
+            .await
+            .unwrap(),
+        LoginOutcome::Locked { .. }
+    ));
+    let failed = db
+        .list_audit(
+            &AuditFilter {
+                action_prefix: Some("user.change_password_failed".into()),
+                ..Default::default()
+            },
+            PageRequest::new(0, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(failed.total, 5);
+}
+
+#[tokio::test]
+async fn easily_guessed_passwords_are_refused() {
+    let db = TestDb::new().await;
+    for weak in ["Password1234", "Qwerty123456!"] {
+        let err = db
+            .create_user(
+                NewUser {
+                    username: "weakling".into(),
+                    display_name: "weakling".into(),
+                    role: Role::Admin,
+                    org_id: None,
+                    password: weak.into(),
+                    must_change_password: false,
+                },
+                &admin(),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("容易被猜中"), "{weak}: {err}");
+    }
+    // The account's own name is an easy guess too.
+    let err = db
+        .create_user(
+            NewUser {
+                username: "zhangsan".into(),
+                display_name: "张三".into(),
+                role: Role::Admin,
+                org_id: None,
+                password: "Zhangsan2024!".into(),
+                must_change_password: false,
+            },
+            &admin(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("容易被猜中"), "{err}");
+    assert!(accounts::check_password_strength("Jiaowei-Lianhe-7Pq").is_ok());
 }

@@ -2,9 +2,11 @@
 //! `Authorization: Bearer ss_…` token (`/api/…` only: a cookie alone never authenticates the JSON
 //! API), and the CSRF checks of state-changing forms ([`CsrfForm`], [`check_csrf`]).
 //!
-//! The session holds the user id, the login time (for the absolute timeout of
-//! [`WebConfig::absolute_timeout`](crate::WebConfig)) and the session's CSRF token; the idle
-//! timeout is the session layer's expiry (see [`crate::session`]).
+//! The session holds the user id and the login time (for the absolute timeout of
+//! [`WebConfig::absolute_timeout`](crate::WebConfig)); the idle timeout is the session layer's
+//! expiry (see [`crate::session`]). The session's CSRF token is not stored at all: it is derived
+//! from the session id ([`crate::security::csrf_for_session`]), which the database never holds
+//! either (sessions are stored under a hash of their id).
 
 use std::net::SocketAddr;
 
@@ -21,16 +23,15 @@ use shuangshi_store::{Actor, BatchRecord, BatchStatus, Role, Scope, User};
 use tower_sessions::Session;
 
 use crate::error::{AppError, is_api_path};
-use crate::security::{CSRF_HEADER, csrf_token_matches};
+use crate::security::{CSRF_HEADER, csrf_for_session, csrf_token_matches};
 use crate::state::AppState;
 use crate::ui::{BatchChoice, Frame, FrameUser};
 
-/// Session key: the signed-in account's id.
-pub const SESSION_USER: &str = "uid";
+/// Session key: the signed-in account's id (the store reads it to tie the session row to the
+/// account).
+pub const SESSION_USER: &str = shuangshi_store::sessions::SESSION_USER;
 /// Session key: the login time (unix seconds).
 pub const SESSION_LOGIN_AT: &str = "login_at";
-/// Session key: the session's CSRF token.
-pub const SESSION_CSRF: &str = "csrf";
 
 /// The signed-in account of a request.
 #[derive(Debug, Clone)]
@@ -204,9 +205,8 @@ pub async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Option<Curre
             return Ok(None);
         };
         let csrf = session
-            .get::<String>(SESSION_CSRF)
-            .await
-            .map_err(session_error)?
+            .id()
+            .map(|id| csrf_for_session(&id))
             .unwrap_or_default();
         (user, csrf, false)
     };

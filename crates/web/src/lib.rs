@@ -81,5 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), policy::guard))
         .fallback(pages::not_found)
         .layer(session::layer(state.store.clone(), &state.config));
-    security::apply(app, &state.config).with_state(state)
+    security::apply(app, &state.config)
+        .layer(from_fn_with_state(state.clone(), policy::log_cross_site))
+        .with_state(state)
 }

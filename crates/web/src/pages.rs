@@ -11,11 +11,11 @@ use serde::Deserialize;
 use shuangshi_store::{LoginOutcome, Role, Scope, SubmissionFilter, SubmissionStatus};
 use tower_sessions::Session;
 
-use crate::auth::{ClientIp, CsrfForm, CurrentUser, SESSION_CSRF, SESSION_LOGIN_AT, SESSION_USER};
+use crate::auth::{ClientIp, CsrfForm, CurrentUser, SESSION_LOGIN_AT, SESSION_USER};
 use crate::error::AppError;
 use crate::filters;
 use crate::policy::{Access, RouteRule, Routes, roles};
-use crate::security::{PASSWORD_RULE, check_new_password, new_csrf_token};
+use crate::security::{PASSWORD_RULE, check_new_password};
 use crate::session::{push_flash, take_flash};
 use crate::state::AppState;
 use crate::ui::{Flash, Frame};
@@ -81,14 +81,34 @@ pub struct LoginQuery {
     pub bye: Option<String>,
 }
 
-/// Keeps a post-login target only when it is a local path (no open redirect to another site).
+/// Keeps a post-login target only when it is a path on this site; anything else gives `/`.
+///
+/// The target is read the way a browser would read it in `Location`: tabs, CR, LF and the other
+/// C0 controls are removed wherever they are, leading and trailing spaces are trimmed, and a
+/// backslash counts as a slash. What is left must start with exactly one slash (`//host` and
+/// `/\host` name another site; `https:` and other schemes are refused because they do not start
+/// with a slash). Bytes that may not stand in a header (spaces, non-ASCII) are percent-encoded,
+/// so the redirect can always be sent.
 pub fn safe_next(next: &str) -> String {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-    if local {
-        next.to_owned()
-    } else {
-        "/".to_owned()
+    let cleaned: String = next
+        .chars()
+        .filter(|c| !c.is_ascii_control())
+        .collect::<String>()
+        .trim_matches(' ')
+        .replace('\\', "/");
+    let local = cleaned.starts_with('/') && !cleaned.starts_with("//");
+    if !local {
+        return "/".to_owned();
     }
+    let mut out = String::with_capacity(cleaned.len());
+    for b in cleaned.bytes() {
+        if b.is_ascii_graphic() {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `GET /login` (a signed-in user goes straight to the dashboard).
@@ -117,7 +137,8 @@ pub struct LoginForm {
 }
 
 /// `POST /login`: checks the password (the store counts failures, locks and audits), then cycles
-/// the session id and keeps the user, the login time and a fresh CSRF token in the session.
+/// the session id (so a fresh CSRF token, derived from it) and keeps the user and the login time
+/// in the session.
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -156,10 +177,6 @@ pub async fn login(
         .map_err(session_err)?;
     session
         .insert(SESSION_LOGIN_AT, Utc::now().timestamp())
-        .await
-        .map_err(session_err)?;
-    session
-        .insert(SESSION_CSRF, new_csrf_token())
         .await
         .map_err(session_err)?;
     let target = if user.must_change_password {
@@ -231,7 +248,8 @@ pub struct PasswordForm {
     pub repeat_password: String,
 }
 
-/// `POST /password`.
+/// `POST /password`. A wrong current password counts toward the lockout (the store audits it);
+/// a change ends every session of the account and this browser continues in a new one.
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -246,10 +264,12 @@ pub async fn change_password(
         };
         (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
     };
+    let names = [user.user.username.as_str(), user.user.display_name.as_str()];
     if let Err(e) = check_new_password(
         &form.old_password,
         &form.new_password,
         &form.repeat_password,
+        &names,
     ) {
         return Ok(refuse(e.to_string()));
     }
@@ -267,7 +287,7 @@ pub async fn change_password(
         Err(shuangshi_store::StoreError::Invalid(m)) => return Ok(refuse(m)),
         Err(e) => return Err(e.into()),
     }
-    // A new password gets a new session id too.
+    // The store ended every session of the account, this one included: carry on in a new one.
     session.cycle_id().await.map_err(AppError::internal)?;
     push_flash(&session, Flash::success("密码已修改")).await;
     Ok(Redirect::to("/").into_response())

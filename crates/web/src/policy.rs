@@ -9,6 +9,13 @@
 //!   the matched (method, path) in the table and refuses what is missing or not allowed for the
 //!   role: 403 for a signed-in user, a redirect to the login page (pages) or 401 (API) otherwise.
 //!   It also sends an account that must change its one-time password to `/password`.
+//! - [`refused`]: every refusal of a signed-in account — by role in [`guard`], 404 (not found or
+//!   out of scope) and 403 (CSRF token, handler) answered by a handler behind it, and the
+//!   cross-site 403 of the CSRF layer ([`log_cross_site`]) — is logged (tracing, `warn`) with the
+//!   account, role, route and reason; the fifth refusal
+//!   ([`crate::throttle::REFUSALS_AUDITED_AT`]) of one account within [`REFUSAL_WINDOW`] writes
+//!   one audit entry `access.refused_repeatedly`. The counter is in memory, per instance
+//!   ([`crate::throttle::RefusalCounter`]).
 //! - [`scope_for`]: which rows a user's lists, pages, downloads and API answers cover;
 //!   [`may_unmask`]: whether mobile and account numbers are shown in full.
 
@@ -18,15 +25,18 @@ use std::sync::OnceLock;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::handler::Handler;
-use axum::http::Method;
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
-use shuangshi_store::{Role, Scope, User};
+use shuangshi_store::{Actor, AuditEntry, Role, Scope, User};
+use tower_sessions::SessionStore;
+use tower_sessions::session::Id;
 
 use crate::auth;
-use crate::error::{AppError, is_api_path};
+use crate::error::{AppError, ErrorInfo, is_api_path};
 use crate::state::AppState;
+use crate::throttle::REFUSAL_WINDOW;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,9 +282,27 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     };
     let Some(access) = access else {
         tracing::error!(%method, path, "route missing from the policy table: refused");
+        refused(
+            &state,
+            &user.user,
+            &user.ip,
+            method.as_str(),
+            &path,
+            "not in the policy table",
+        )
+        .await;
         return AppError::Forbidden.into_response();
     };
     if !access.allows(Some(user.user.role)) {
+        refused(
+            &state,
+            &user.user,
+            &user.ip,
+            method.as_str(),
+            &path,
+            "role not allowed",
+        )
+        .await;
         return AppError::Forbidden.into_response();
     }
     if user.user.must_change_password
@@ -282,12 +310,136 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         && !ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&path.as_str())
     {
         if is_api_path(&uri_path) || method != Method::GET {
+            refused(
+                &state,
+                &user.user,
+                &user.ip,
+                method.as_str(),
+                &path,
+                "password change required",
+            )
+            .await;
             return AppError::Forbidden.into_response();
         }
         return Redirect::to("/password").into_response();
     }
+    let (account, ip) = (user.user.clone(), user.ip.clone());
     parts.extensions.insert(user);
-    next.run(Request::from_parts(parts, body)).await
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if let Some(reason) = handler_refusal(&response) {
+        refused(&state, &account, &ip, method.as_str(), &path, reason).await;
+    }
+    response
+}
+
+/// Why a handler's answer is a refusal: a 404 it answered itself (not found, or outside the
+/// user's scope — the two look the same on purpose) or a 403 (a missing or wrong CSRF token, or
+/// a refusal of its own).
+fn handler_refusal(response: &Response) -> Option<&'static str> {
+    let info = response.extensions().get::<ErrorInfo>()?;
+    match info.status {
+        StatusCode::NOT_FOUND => Some("not found or out of scope"),
+        StatusCode::FORBIDDEN if info.message == AppError::Csrf.to_string() => {
+            Some("csrf token missing or wrong")
+        }
+        StatusCode::FORBIDDEN => Some("forbidden by the handler"),
+        _ => None,
+    }
+}
+
+/// Logs a refused request of `user` (from `ip`) to `method route` and counts it; the fifth
+/// refusal ([`crate::throttle::REFUSALS_AUDITED_AT`]) within [`REFUSAL_WINDOW`] is audited as
+/// `access.refused_repeatedly` (once per window).
+pub async fn refused(
+    state: &AppState,
+    user: &User,
+    ip: &str,
+    method: &str,
+    route: &str,
+    reason: &'static str,
+) {
+    tracing::warn!(
+        user_id = user.id,
+        username = %user.username,
+        role = user.role.as_str(),
+        ip,
+        method,
+        route,
+        reason,
+        "request refused"
+    );
+    let Some(count) = state.refusals.record(user.id) else {
+        return;
+    };
+    let actor = Actor::user(user.id, &user.username, ip);
+    let entry = AuditEntry::new(
+        &actor,
+        "access.refused_repeatedly",
+        format!("user:{}", user.id),
+        format!(
+            "{count} refusals within {} minutes; last: {method} {route} ({reason})",
+            REFUSAL_WINDOW.as_secs() / 60
+        ),
+    );
+    if let Err(e) = state.store.audit(entry).await {
+        tracing::error!(error = %e, user_id = user.id, "audit of repeated refusals not written");
+    }
+}
+
+/// Middleware outside the CSRF layer: logs (and counts, via [`refused`]) the requests it refuses
+/// as cross-site. The layer answers before the session layer runs, so the account is read here
+/// from the session cookie, only for such a refusal.
+pub async fn log_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let cookie = session_cookie(request.headers());
+    let ip = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let response = next.run(request).await;
+    let cross_site = response.status() == StatusCode::FORBIDDEN
+        && response
+            .extensions()
+            .get::<tower_http::csrf::ProtectionError>()
+            .is_some();
+    if !cross_site {
+        return response;
+    }
+    let reason = "cross-site request";
+    match session_account(&state, cookie.as_deref()).await {
+        Some(user) => refused(&state, &user, &ip, &method, &path, reason).await,
+        None => tracing::warn!(ip, method, route = path, reason, "request refused"),
+    }
+    response
+}
+
+/// The value of the session cookie of a request.
+fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(crate::session::COOKIE_NAME)
+                .and_then(|rest| rest.strip_prefix('='))
+                .map(str::to_owned)
+        })
+}
+
+/// The account signed in with the session cookie `cookie`, if any.
+async fn session_account(state: &AppState, cookie: Option<&str>) -> Option<User> {
+    let id: Id = cookie?.parse().ok()?;
+    let record = state.store.load(&id).await.ok()??;
+    let uid = record.data.get(auth::SESSION_USER)?.as_i64()?;
+    state.store.get_user(uid).await.ok()?
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //!
 //! From the outside in: request id (`x-request-id`, made when absent, echoed on the answer) →
 //! trace span → security headers (CSP, nosniff, Referrer-Policy, X-Frame-Options, `no-store` for
-//! anything that sets no cache policy of its own) → gzip → [`crate::error::render_errors`] →
+//! anything that sets no cache policy of its own, and `Strict-Transport-Security` when
+//! [`WebConfig::secure_cookies`] says the service is behind TLS) → gzip → [`crate::error::render_errors`] →
 //! timeout → body limit ([`limit_body`]) → [`CsrfLayer`] → the routes.
 //!
 //! CSRF: tower-http's `CsrfLayer` rejects a state-changing request whose `Sec-Fetch-Site` (or, for
@@ -10,7 +11,8 @@
 //! header (curl, the CLI) pass, so the JSON API must authenticate by bearer token, never by the
 //! session cookie alone. Pages also carry a per-session token ([`Frame::csrf_token`], in every POST
 //! form and in the `X-CSRF-Token` header of htmx requests) for handlers to compare with
-//! [`csrf_token_matches`].
+//! [`csrf_token_matches`]. The token is derived from the session id ([`csrf_for_session`]), so
+//! it is never stored, and a new session id (login, password change) gives a new token.
 //!
 //! [`Frame::csrf_token`]: crate::ui::Frame::csrf_token
 
@@ -25,7 +27,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, ETAG, REFERRER_POLICY,
-    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -51,6 +53,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
      script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; \
      object-src 'none'";
+
+/// The `Strict-Transport-Security` of every answer when the service runs behind TLS: one year.
+pub const HSTS: &str = "max-age=31536000";
 
 /// The request id header.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -81,6 +86,14 @@ pub fn apply(router: Router<AppState>, config: &WebConfig) -> Router<AppState> {
     let compression = CompressionLayer::new()
         .gzip(true)
         .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("font/")));
+    let router = if config.secure_cookies {
+        router.layer(SetResponseHeaderLayer::overriding(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        ))
+    } else {
+        router
+    };
     router
         // Upload size is governed by the layer below, not by axum's 2 MB extractor default.
         .layer(DefaultBodyLimit::disable())
@@ -266,7 +279,19 @@ async fn mark_encoded_etag(request: Request, next: Next) -> Response {
     response
 }
 
-/// A fresh CSRF token for a session: 32 random bytes (from the operating system), hex.
+/// The CSRF token of the session `id`: SHA-256 of a fixed label and the id, hex. Only the holder
+/// of the session cookie can compute it; the database stores a different hash of the id
+/// ([`shuangshi_store::sessions::session_key`]), from which it cannot be computed.
+pub fn csrf_for_session(id: &tower_sessions::session::Id) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"shuangshi csrf token\0");
+    h.update(id.to_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// A fresh random token: 32 random bytes (from the operating system), hex (one-time form tokens,
+/// and page previews without a session).
 pub fn new_csrf_token() -> String {
     let a = uuid::Uuid::new_v4();
     let b = uuid::Uuid::new_v4();
@@ -283,7 +308,8 @@ pub fn csrf_token_matches(expected: &str, given: &str) -> bool {
 }
 
 /// The password rule shown on the change-password page and enforced on every new password.
-pub const PASSWORD_RULE: &str = "至少 12 个字符，且包含大写字母、小写字母、数字、符号中的至少 3 类";
+pub const PASSWORD_RULE: &str = "至少 12 个字符，且包含大写字母、小写字母、数字、符号中的至少 3 类；\
+     不能是常见密码或有规律的组合（如 Password1234、Qwerty123456!）";
 
 /// Why a new password is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -296,11 +322,20 @@ pub enum PasswordError {
     Mismatch,
     #[error("新密码不能与原密码相同")]
     Unchanged,
+    /// Easy to guess (zxcvbn score under 3): the store's hint.
+    #[error("{}", shuangshi_store::accounts::WEAK_PASSWORD_HINT)]
+    Weak,
 }
 
-/// Checks a new password against [`PASSWORD_RULE`] (12 characters, 3 of 4 classes), its repetition
-/// and the old one.
-pub fn check_new_password(old: &str, new: &str, repeat: &str) -> Result<(), PasswordError> {
+/// Checks a new password against [`PASSWORD_RULE`] (12 characters, 3 of 4 classes, not easy to
+/// guess — with the account's own `names` counted as easy guesses), its repetition and the old
+/// one.
+pub fn check_new_password(
+    old: &str,
+    new: &str,
+    repeat: &str,
+    names: &[&str],
+) -> Result<(), PasswordError> {
     if new.chars().count() < 12 {
         return Err(PasswordError::TooShort);
     }
@@ -318,6 +353,9 @@ pub fn check_new_password(old: &str, new: &str, repeat: &str) -> Result<(), Pass
     }
     if new == old {
         return Err(PasswordError::Unchanged);
+    }
+    if shuangshi_store::accounts::check_password_strength_for(new, names).is_err() {
+        return Err(PasswordError::Weak);
     }
     Ok(())
 }
@@ -338,28 +376,29 @@ mod tests {
 
     #[test]
     fn passwords() {
+        let check = |old, new, repeat| check_new_password(old, new, repeat, &["zhangsan"]);
         assert_eq!(
-            check_new_password("o", "Short1!", "Short1!"),
+            check("o", "Short1!", "Short1!"),
             Err(PasswordError::TooShort)
         );
         assert_eq!(
-            check_new_password("o", "alllowercase1", "alllowercase1"),
+            check("o", "alllowercase1", "alllowercase1"),
             Err(PasswordError::TooFewClasses)
         );
         assert_eq!(
-            check_new_password("o", "Lower-and-UPPER", "Lower-and-UPPEr"),
+            check("o", "Lower-and-UPPER", "Lower-and-UPPEr"),
             Err(PasswordError::Mismatch)
         );
         assert_eq!(
-            check_new_password("Abcdefgh1234", "Abcdefgh1234", "Abcdefgh1234"),
+            check("Gq7-vrTm2#pLx", "Gq7-vrTm2#pLx", "Gq7-vrTm2#pLx"),
             Err(PasswordError::Unchanged)
         );
+        for weak in ["Password1234", "Qwerty123456!", "Zhangsan2024!"] {
+            assert_eq!(check("o", weak, weak), Err(PasswordError::Weak), "{weak}");
+        }
+        assert_eq!(check("o", "Gq7-vrTm2#pLx", "Gq7-vrTm2#pLx"), Ok(()));
         assert_eq!(
-            check_new_password("o", "Abcdefgh1234", "Abcdefgh1234"),
-            Ok(())
-        );
-        assert_eq!(
-            check_new_password("o", "重庆市教委abc12345", "重庆市教委abc12345"),
+            check("o", "重庆市教委abc12345", "重庆市教委abc12345"),
             Ok(())
         );
     }

@@ -7,7 +7,7 @@ use shuangshi_app::App;
 use shuangshi_store::Store;
 
 use crate::security;
-use crate::throttle::LoginThrottle;
+use crate::throttle::{LoginThrottle, RefusalCounter};
 
 /// Settings of the web layer.
 #[derive(Debug, Clone)]
@@ -55,6 +55,9 @@ pub struct AppState {
     pub store: Store,
     /// Per-address limit on login attempts (in memory, per instance).
     pub login_throttle: Arc<LoginThrottle>,
+    /// Refused requests per account (in memory, per instance), for the audit of repeated
+    /// refusals ([`crate::policy::refused`]).
+    pub refusals: Arc<RefusalCounter>,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl AppState {
             app: App::new(store.clone()),
             store,
             login_throttle,
+            refusals: Arc::new(RefusalCounter::default()),
         }
     }
 }

@@ -6,4 +6,5 @@ mod layout;
 mod mutation;
 mod ods;
 mod read;
+mod scan;
 mod write;

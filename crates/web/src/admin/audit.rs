@@ -32,6 +32,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("export", "导出"),
     ("unmask", "查看完整号码"),
     ("audit.", "审计"),
+    ("access.", "拒绝访问"),
 ];
 
 pub struct AuditRow {

@@ -746,10 +746,12 @@ pub async fn upload_scan(
 ) -> Result<Response, AppError> {
     let (ctx, _) = school_form(&state, &user, id).await?;
     let up = read_upload(multipart, MAX_SCAN_BYTES).await?;
-    let content_type = accept_scan(&up.file_name, &up.bytes).map_err(AppError::Unprocessable)?;
+    let (content_type, bytes) = accept_scan(&up.file_name, up.bytes)
+        .await
+        .map_err(AppError::Unprocessable)?;
     let scan = state
         .store
-        .put_scan(&ctx.scope, id, content_type, up.bytes, &user.actor())
+        .put_scan(&ctx.scope, id, content_type, bytes, &user.actor())
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(ApiScan::from(&scan))).into_response())

@@ -1,11 +1,14 @@
 //! The scan of the form sealed by school and enterprise (W03): uploaded as PDF, JPG or PNG
-//! (recognised by its first bytes, never by its name), size-capped, bound to the form version it
-//! seals; any later edit of the form voids it.
+//! (recognised by its first bytes, never by its name), size-capped, checked in full (a PDF must
+//! parse, have a page and carry no active content; an image must decode), bound to the form
+//! version it seals; any later edit of the form voids it.
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
+
+use shuangshi_sheet::scan::check_scan;
 
 use super::forms::{attachment, school_form};
 use super::import::read_upload;
@@ -17,35 +20,26 @@ use crate::state::AppState;
 use crate::ui::Flash;
 
 /// The largest scan accepted.
-pub const MAX_SCAN_BYTES: usize = 20 * 1024 * 1024;
+pub use shuangshi_sheet::scan::MAX_SCAN_BYTES;
 
-/// The content type of a scan, from its first bytes: PDF, PNG or JPEG; `None` for anything else.
-pub fn sniff_scan(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else {
-        None
-    }
-}
-
-/// Checks an uploaded scan: not empty, not too large, a PDF, PNG or JPEG by content.
-pub fn accept_scan(file_name: &str, bytes: &[u8]) -> Result<&'static str, String> {
-    if bytes.is_empty() {
-        return Err(format!("「{file_name}」是空文件，请重新选择扫描件"));
-    }
-    if bytes.len() > MAX_SCAN_BYTES {
-        return Err(format!(
-            "「{file_name}」超过 {} MB，请降低扫描分辨率后重新上传",
-            MAX_SCAN_BYTES / (1024 * 1024)
-        ));
-    }
-    sniff_scan(bytes).ok_or_else(|| {
-        format!("「{file_name}」不是 PDF、JPG 或 PNG 文件（按文件内容识别，与扩展名无关）；请上传盖章后的扫描件")
+/// Checks an uploaded scan on a blocking thread ([`shuangshi_sheet::scan::check_scan`]: a PDF
+/// that parses, has a page and no script, launch action, embedded file or XFA; an image that
+/// decodes in full within the pixel bound). Gives the content type and the bytes back, or the
+/// Chinese reason naming the file; nothing is stored on a refusal.
+pub async fn accept_scan(
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Result<(&'static str, Vec<u8>), String> {
+    let checked = tokio::task::spawn_blocking(move || {
+        let kind = check_scan(&bytes);
+        (kind, bytes)
     })
+    .await;
+    match checked {
+        Ok((Ok(kind), bytes)) => Ok((kind.content_type(), bytes)),
+        Ok((Err(reason), _)) => Err(format!("「{file_name}」{reason}")),
+        Err(_) => Err(format!("「{file_name}」未能完成检查，请重新上传")),
+    }
 }
 
 /// `POST /forms/{id}/scan`.
@@ -62,8 +56,8 @@ pub async fn upload(
     check_csrf(&user, &headers, Some(&up.csrf))?;
     let form = school_form(&state, &ctx, id).await?;
     let to = format!("/forms/{id}#scan");
-    let content_type = match accept_scan(&up.file_name, &up.bytes) {
-        Ok(t) => t,
+    let (content_type, bytes) = match accept_scan(&up.file_name, up.bytes).await {
+        Ok(checked) => checked,
         Err(message) => {
             push_flash(&session, Flash::error(message)).await;
             return Ok(back(&to));
@@ -71,7 +65,7 @@ pub async fn upload(
     };
     match state
         .store
-        .put_scan(&ctx.scope, id, content_type, up.bytes, &user.actor())
+        .put_scan(&ctx.scope, id, content_type, bytes, &user.actor())
         .await
     {
         Ok(Some(scan)) => {
@@ -136,14 +130,12 @@ pub async fn download(
 mod tests {
     use super::*;
 
-    #[test]
-    fn scans_are_recognised_by_content_not_name() {
-        assert_eq!(sniff_scan(b"%PDF-1.7\n..."), Some("application/pdf"));
-        assert_eq!(sniff_scan(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(sniff_scan(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-        assert_eq!(sniff_scan(b"GIF89a"), None);
-        assert!(accept_scan("a.png", b"").is_err());
-        let e = accept_scan("盖章.pdf", b"<html>").unwrap_err();
+    #[tokio::test]
+    async fn scans_are_recognised_by_content_not_name() {
+        assert!(accept_scan("a.png", Vec::new()).await.is_err());
+        let e = accept_scan("盖章.pdf", b"<html>".to_vec())
+            .await
+            .unwrap_err();
         assert!(e.contains("盖章.pdf") && e.contains("不是 PDF、JPG 或 PNG"));
     }
 }

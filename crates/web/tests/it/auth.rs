@@ -346,3 +346,67 @@ async fn dashboards_greet_each_role() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/list");
 }
+
+/// Targets a browser would resolve to another site (after dropping tabs and newlines and reading
+/// `\` as `/`), or that cannot stand in a header.
+const OFF_SITE: &[&str] = &[
+    "%2F%09%2Fevil.example",
+    "%2F%0A%2Fevil.example",
+    "%2F%0B%2Fevil.example",
+    "%2F%0D%0A%2Fevil.example",
+    "%0D%0A%2F%2Fevil.example",
+    "%20%2F%2Fevil.example",
+    "%2F%2Fevil.example",
+    "//evil.example",
+    "%2F%5Cevil.example",
+    "/%5C/evil.example",
+    "%5C%5Cevil.example",
+    "https://evil.example",
+    "https%3A%2F%2Fevil.example",
+    "javascript:alert(1)",
+    "evil.example",
+];
+
+#[tokio::test]
+async fn login_next_never_leaves_the_site() {
+    let app = TestApp::new().await;
+    let user = app.user(Role::SchoolOfficer).await;
+    let mut signed_in = app.login_as(&user, PASSWORD).await;
+    for payload in OFF_SITE {
+        // Signed in: straight to the target.
+        let r = signed_in.get(&format!("/login?next={payload}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{payload}: {}", r.body);
+        assert_eq!(r.location(), "/", "{payload}");
+        // Signed out: the login form carries the target, and the login goes there.
+        let mut anon = app.anon();
+        let r = anon.get(&format!("/login?next={payload}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{payload}");
+        assert!(
+            r.body.contains(r#"name="next" value="/""#),
+            "{payload}: {}",
+            r.body
+        );
+        let next = format!("next={payload}");
+        let decoded: Vec<(String, String)> = serde_urlencoded::from_str(&next).unwrap();
+        let r = anon
+            .post_form_raw(
+                "/login",
+                &[
+                    ("username", &user.username),
+                    ("password", PASSWORD),
+                    ("next", &decoded[0].1),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{payload}: {}", r.body);
+        assert_eq!(r.location(), "/", "{payload}");
+    }
+    // A path on the site is kept, made safe for the header.
+    let r = signed_in.get("/login?next=%2Fforms%3Ftab%3D2").await;
+    assert_eq!(r.location(), "/forms?tab=2");
+    let r = signed_in.get("/login?next=%2Fforms%2F%E5%AD%A6%20x").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/forms/%E5%AD%A6%20x");
+    let r = signed_in.get("/login?next=%2F%09forms").await;
+    assert_eq!(r.location(), "/forms");
+}

@@ -16,4 +16,5 @@ mod policy;
 mod review;
 mod roster;
 mod school;
+mod security;
 mod shell;

@@ -12,9 +12,8 @@ use shuangshi_store::{
 
 use crate::support::{Client, PASSWORD, Part, TestApp};
 
-/// A tiny valid PNG (1×1), as a scanner would never make one, but the sniffing only reads the
-/// signature.
-pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\0\x01\x01\0\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
+/// A tiny valid PNG (1×1 RGBA, white), as a scanner would never make one; it decodes in full.
+pub const PNG: &[u8] = b"\x89PNG\x0d\x0a\x1a\x0a\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0bIDATx\x9cc\xf8\x0f\x04\x00\x09\xfb\x03\xfd\xfb^k+\x00\x00\x00\x00IEND\xaeB`\x82";
 
 /// The batch of the tests: batch 10's parameters, open, the deadline a month ahead.
 pub async fn open_batch(app: &TestApp) -> BatchRecord {
