@@ -690,8 +690,15 @@ async fn seed(store: &Store, schools: usize) -> anyhow::Result<Plan> {
         seeded.push(done.context("生成数据的任务异常退出")??);
     }
     seeded.sort_by_key(|s| s.index);
-    // Clean means clean as the school's pages show it, duplicates across schools included.
+    // Clean means clean as the school's pages show it, duplicates across schools included: every
+    // school is checked (and its people indexed) first, so a duplicate found by a later school is
+    // already placed on the earlier one when it is judged.
     let app = shuangshi_app::App::new(store.clone());
+    for s in &seeded {
+        app.refresh_school(&batch, s.id)
+            .await
+            .map_err(|err| anyhow!("{err}"))?;
+    }
     for s in &mut seeded {
         if s.clean {
             let report = app
