@@ -38,6 +38,28 @@ pub struct Batch {
     pub skill_levels: Vec<SkillLevel>,
     pub skills: Skills,
     pub fields: Fields,
+    /// The 公示 of the selected people (四(四) 确定并公布); defaults when a batch file has none.
+    #[serde(default)]
+    pub publicity: Publicity,
+}
+
+/// The 公示: how long objections are taken and whom the public writes to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Publicity {
+    /// The objection window, in working days (Monday to Friday, Asia/Shanghai).
+    pub working_days: u32,
+    /// Whom to contact with an objection (shown on the public page).
+    pub contact: String,
+}
+
+impl Default for Publicity {
+    fn default() -> Publicity {
+        Publicity {
+            working_days: 5,
+            contact: "市教委人事处，023-63865672，cqjwrsc@163.com，江北区北滨一路369号401室（邮编400020）".to_owned(),
+        }
+    }
 }
 
 /// Programme-wide targets (一).

@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod catalogue;
+pub mod copies;
 pub mod engine;
 pub mod finding;
 pub mod form;
@@ -20,6 +21,7 @@ pub mod titles;
 pub use batch::Batch;
 pub use catalogue::{RULES, RuleMeta};
 pub use catalogue::{Scope, scope_of};
+pub use copies::{Oversight, copy_to};
 pub use engine::{Input, check, check_forms, directions};
 pub use finding::{
     Finding, FindingRecord, FormSummary, RecordError, Report, SchoolTally, Severity, Unreadable,

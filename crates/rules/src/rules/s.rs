@@ -107,14 +107,8 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             f
         };
         // S01
-        if t.teachers != t.engineers {
-            out.push(school_finding(
-                &S01,
-                format!(
-                    "「{name}」全部推荐表合计派出 {} 人、接收 {} 人，不对等；派出与接收人数应相等",
-                    t.teachers, t.engineers
-                ),
-            ));
+        if let Some(f) = reciprocity(&t, &name, "全部推荐表合计") {
+            out.push(school_finding(f.0, f.1));
         }
         // S02
         check_fields(ctx, &st, out);
@@ -148,55 +142,88 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 &S07,
                 format!("「{name}」：{why}，未核对推荐人数、科技副总和产业副院长下限（S03–S05）"),
             )),
-            Ok(t) => minimums(&st, t, batch, &name, &school_finding, out),
+            Ok(tier) => out.extend(
+                minimums(&st.tally, tier, batch, &name)
+                    .into_iter()
+                    .map(|(rule, message)| school_finding(rule, message)),
+            ),
         }
     }
 }
 
-fn minimums(
-    st: &Standing<'_, '_>,
-    t: &Tier,
+type Worded = (&'static crate::catalogue::RuleMeta, String);
+
+/// S01 over a school's tally: `what` says which people were counted.
+fn reciprocity(t: &Tally, name: &str, what: &str) -> Option<Worded> {
+    (t.teachers != t.engineers).then(|| {
+        (
+            &S01,
+            format!(
+                "「{name}」{what}派出 {} 人、接收 {} 人，不对等；派出与接收人数应相等",
+                t.teachers, t.engineers
+            ),
+        )
+    })
+}
+
+/// S01 and S03–S05 over the people of a school that were selected (遴选), worded as the
+/// recommendation check words them: the selection page shows where each school would stand.
+pub fn selected_standing(
     batch: &crate::batch::Batch,
+    tier: &Tier,
     name: &str,
-    school_finding: &dyn Fn(&'static crate::catalogue::RuleMeta, String) -> Finding,
-    out: &mut Vec<Finding>,
-) {
-    if st.tally.teachers < t.min_sent {
-        out.push(school_finding(
+    tally: &Tally,
+) -> Vec<Finding> {
+    reciprocity(tally, name, "入选人员")
+        .into_iter()
+        .chain(minimums(tally, tier, batch, name))
+        .map(|(rule, message)| {
+            let mut f = Finding::new(rule, message);
+            f.school = Some(name.to_owned());
+            f
+        })
+        .collect()
+}
+
+fn minimums(tally: &Tally, t: &Tier, batch: &crate::batch::Batch, name: &str) -> Vec<Worded> {
+    let mut out: Vec<Worded> = Vec::new();
+    if tally.teachers < t.min_sent {
+        out.push((
             &S03,
             format!(
                 "「{name}」为{}院校，派出 {} 人，少于下限 {} 人",
-                t.name, st.tally.teachers, t.min_sent
+                t.name, tally.teachers, t.min_sent
             ),
         ));
     }
-    if st.tally.engineers < t.min_received {
-        out.push(school_finding(
+    if tally.engineers < t.min_received {
+        out.push((
             &S03,
             format!(
                 "「{name}」为{}院校，接收 {} 人，少于下限 {} 人",
-                t.name, st.tally.engineers, t.min_received
+                t.name, tally.engineers, t.min_received
             ),
         ));
     }
-    if st.tally.tech_vps < t.min_school_senior {
-        out.push(school_finding(
+    if tally.tech_vps < t.min_school_senior {
+        out.push((
             &S04,
             format!(
                 "「{name}」为{}院校，挂任「{}」{} 人，少于下限 {} 人",
-                t.name, batch.posts.school_senior, st.tally.tech_vps, t.min_school_senior
+                t.name, batch.posts.school_senior, tally.tech_vps, t.min_school_senior
             ),
         ));
     }
-    if st.tally.deans < t.min_enterprise_senior {
-        out.push(school_finding(
+    if tally.deans < t.min_enterprise_senior {
+        out.push((
             &S05,
             format!(
                 "「{name}」为{}院校，接收挂任「{}」{} 人，少于下限 {} 人",
-                t.name, batch.posts.enterprise_senior, st.tally.deans, t.min_enterprise_senior
+                t.name, batch.posts.enterprise_senior, tally.deans, t.min_enterprise_senior
             ),
         ));
     }
+    out
 }
 
 fn is_cjk(c: char) -> bool {
@@ -287,5 +314,44 @@ mod tests {
         assert!(fields_correspond("汽车", "新能源汽车技术", &g));
         assert!(!fields_correspond("计算机应用技术", "汽车检测技术", &g));
         assert!(!fields_correspond("会计", "护理", &g));
+    }
+}
+
+#[cfg(test)]
+mod selected_tests {
+    use super::*;
+
+    #[test]
+    fn selected_standing_names_reciprocity_and_tier_minimums() {
+        let b = crate::Batch::batch10();
+        let Some(tier) = b.tier("国家双高") else {
+            panic!("国家双高 is a tier of batch 10")
+        };
+        let short = Tally {
+            teachers: 1,
+            ..Tally::default()
+        };
+        let rules: Vec<&str> = selected_standing(&b, tier, "甲校", &short)
+            .iter()
+            .map(|f| f.rule)
+            .collect();
+        assert!(
+            rules.contains(&"S01") && rules.contains(&"S03"),
+            "{rules:?}"
+        );
+        let enough = Tally {
+            teachers: tier
+                .min_sent
+                .max(tier.min_received)
+                .max(tier.min_school_senior),
+            tech_vps: tier.min_school_senior,
+            engineers: tier
+                .min_sent
+                .max(tier.min_received)
+                .max(tier.min_school_senior),
+            deans: tier.min_enterprise_senior,
+            undetermined: 0,
+        };
+        assert!(selected_standing(&b, tier, "甲校", &enough).is_empty());
     }
 }
