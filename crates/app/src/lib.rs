@@ -22,6 +22,7 @@ pub mod forms;
 pub mod import;
 pub mod orgs;
 pub mod people;
+pub mod selection;
 pub mod submissions;
 
 pub use disclosure::Disclosure;

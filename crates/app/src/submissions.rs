@@ -218,9 +218,29 @@ impl App {
             })
             .collect();
         reasons.extend(d.extra.iter().cloned());
+        // 遴选 starts with acceptance: every person of the accepted version becomes 待遴选.
+        let candidates = if d.decision == Decision::Accepted {
+            let version = self
+                .store
+                .get_version(scope, v.id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let registry = self.store.registry().await?;
+            crate::selection::candidates(batch, &registry, &version.snapshot)
+        } else {
+            Vec::new()
+        };
         match self
             .store
-            .review(scope, v.id, d.decision, &reasons, &d.note, actor)
+            .review(
+                scope,
+                v.id,
+                d.decision,
+                &reasons,
+                &d.note,
+                &candidates,
+                actor,
+            )
             .await
         {
             Ok(Some(r)) => Ok(r),

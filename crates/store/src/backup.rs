@@ -36,7 +36,7 @@ pub const FORMAT: &str = "shuangshi-backup";
 pub const VERSION: u32 = 1;
 
 /// Every table, parents before children (the order of the migrations).
-pub const TABLES: [&str; 20] = [
+pub const TABLES: [&str; 25] = [
     "orgs",
     "users",
     "sessions",
@@ -57,6 +57,11 @@ pub const TABLES: [&str; 20] = [
     "people_index",
     "batch_findings",
     "pending_uploads",
+    "copies",
+    "selections",
+    "opinions",
+    "publications",
+    "objections",
 ];
 
 /// Rows read or inserted at a time.
@@ -337,6 +342,11 @@ macro_rules! each_table {
             "people_index" => $f::<entity::people_index::Entity, _>($($arg),*).await,
             "batch_findings" => $f::<entity::batch_findings::Entity, _>($($arg),*).await,
             "pending_uploads" => $f::<entity::pending_uploads::Entity, _>($($arg),*).await,
+            "copies" => $f::<entity::copies::Entity, _>($($arg),*).await,
+            "selections" => $f::<entity::selections::Entity, _>($($arg),*).await,
+            "opinions" => $f::<entity::opinions::Entity, _>($($arg),*).await,
+            "publications" => $f::<entity::publications::Entity, _>($($arg),*).await,
+            "objections" => $f::<entity::objections::Entity, _>($($arg),*).await,
             other => Err(bad(format!("未知的表 {other}"))),
         }
     };

@@ -499,3 +499,151 @@ pub mod pending_uploads {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod copies {
+    //! `copies`: the oversight body that receives a submitted form's copy (`none`: 未分送).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "copies")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub school_id: i64,
+        pub submission_version_id: i64,
+        pub form_id: i64,
+        pub partnership_id: i64,
+        pub enterprise_id: i64,
+        pub body: String,
+        pub routed_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod selections {
+    //! `selections`: a person of an accepted submission and the commission's decision.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "selections")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub school_id: i64,
+        pub enterprise_id: i64,
+        pub submission_version_id: i64,
+        pub form_id: i64,
+        pub row_no: i32,
+        pub name: String,
+        pub direction: String,
+        pub post: String,
+        pub sending_unit: String,
+        pub receiving_unit: String,
+        pub term: String,
+        pub body: String,
+        pub status: String,
+        #[sea_orm(column_type = "Text")]
+        pub reason: String,
+        pub decided_by: Option<i64>,
+        pub decided_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod opinions {
+    //! `opinions`: an oversight body's opinion on one selection.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "opinions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub selection_id: i64,
+        pub body: String,
+        pub opinion: String,
+        #[sea_orm(column_type = "Text")]
+        pub reason: String,
+        pub user_id: Option<i64>,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod publications {
+    //! `publications`: a 公示 or a final list revision, with its frozen public entries.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "publications")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub kind: String,
+        pub revision: i32,
+        pub state: String,
+        /// JSON: the `PublicEntry` list as published.
+        #[sea_orm(column_type = "Text")]
+        pub entries: String,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        pub opens_at: Option<DateTimeUtc>,
+        pub closes_at: Option<DateTimeUtc>,
+        pub made_by: Option<i64>,
+        pub made_at: DateTimeUtc,
+        pub approved_by: Option<i64>,
+        pub published_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod objections {
+    //! `objections`: an objection sent during a 公示, and how it was handled.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "objections")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub publication_id: i64,
+        pub batch_id: i64,
+        pub selection_id: Option<i64>,
+        pub person: String,
+        pub contact: String,
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        pub address_key: String,
+        pub status: String,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        pub handled_by: Option<i64>,
+        pub handled_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -36,6 +36,9 @@ pub enum StoreError {
     /// The current state does not allow the operation; the message says why.
     #[error("{0}")]
     State(String),
+    /// Too many requests from one sender; the message says the limit.
+    #[error("{0}")]
+    Throttled(String),
     /// Hashing a password failed (should not happen).
     #[error("密码处理失败")]
     Password,

@@ -26,6 +26,7 @@ pub mod partnerships;
 pub mod pending;
 pub mod people;
 pub mod scope;
+pub mod selection;
 pub mod sessions;
 pub mod snapshot;
 pub mod submissions;
@@ -49,6 +50,10 @@ pub use partnerships::{Partnership, PartnershipFilter, PartnershipStatus};
 pub use pending::PendingUpload;
 pub use people::Appearance;
 pub use scope::Scope;
+pub use selection::{
+    Candidate, CopyRecord, NewObjection, Objection, ObjectionStatus, Opinion, PublicEntry,
+    PublicList, Publication, PublicationKind, PublicationState, SelectionRecord, SelectionStatus,
+};
 pub use snapshot::{
     SNAPSHOT_VERSION, SnapActor, SnapBatch, SnapEnterprise, SnapForm, SnapReport, SnapRow,
     SnapScan, SnapSchool, Snapshot,

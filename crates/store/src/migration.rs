@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_checks;
 mod m0003_security;
+mod m0004_selection;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Initial),
             Box::new(m0002_checks::Checks),
             Box::new(m0003_security::Security),
+            Box::new(m0004_selection::Selection),
         ]
     }
 }

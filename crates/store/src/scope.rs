@@ -9,14 +9,18 @@
 //! | `VocationalSchools` | schools of tier 中职 | those of 中职 schools | those of 中职 schools |
 //! | `School(id)` | itself and every enterprise (to pick a partner) | its own | its own |
 //! | `Enterprise(id)` | itself and the schools it has a partnership with | its own | none |
-//! | `StateOwnedRows` | enterprises of kind 国有企业 | those with a 国有企业 | none |
-//! | `PrivateRows` | enterprises of kind 民营企业 | those with a 民营企业 | none |
+//! | `StateOwnedRows` | enterprises of kind 国有企业 | those whose form was copied to 市国资委 when submitted | none |
+//! | `PrivateRows` | enterprises of kind 民营企业 | those whose form was copied to 市工商联 when submitted | none |
+//!
+//! The copies, selections and opinions of the oversight scopes are those routed to their body
+//! (`selection.rs`: `copy_filter`, `selection_filter`), decided at submission by
+//! `shuangshi_rules::copy_to`.
 //! | `None` | none | none | none |
 
 use sea_orm::sea_query::{Expr, LikeExpr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
 
-use crate::entity::{forms, orgs, partnerships, submissions};
+use crate::entity::{copies, forms, orgs, partnerships, submissions};
 
 /// The school tier whose submissions 职成教处 reviews.
 pub const VOCATIONAL_TIER: &str = "中职";
@@ -36,9 +40,9 @@ pub enum Scope {
     School(i64),
     /// One enterprise's own data (企业经办人).
     Enterprise(i64),
-    /// Rows whose enterprise is state-owned (国资委查阅).
+    /// Rows copied to 市国资委 (国资委查阅).
     StateOwnedRows,
-    /// Rows whose enterprise is private (工商联查阅).
+    /// Rows copied to 市工商联 (工商联查阅).
     PrivateRows,
     /// Nothing.
     None,
@@ -57,6 +61,15 @@ fn org_ids_where(cond: Condition) -> SelectStatement {
         .column(orgs::Column::Id)
         .from(orgs::Entity)
         .cond_where(cond)
+        .to_owned()
+}
+
+/// The partnerships with a form copied to `body` (四(四): from submission on, never a draft).
+fn routed_to(body: shuangshi_rules::Oversight) -> SelectStatement {
+    Query::select()
+        .column(copies::Column::PartnershipId)
+        .from(copies::Entity)
+        .and_where(copies::Column::Body.eq(body.as_str()))
         .to_owned()
 }
 
@@ -123,14 +136,12 @@ impl Scope {
                 Condition::all().add(partnerships::Column::EnterpriseId.eq(id))
             }
             Scope::StateOwnedRows => Condition::all().add(
-                partnerships::Column::EnterpriseId.in_subquery(org_ids_where(
-                    Condition::all().add(orgs::Column::Category.eq(STATE_OWNED_KIND)),
-                )),
+                partnerships::Column::Id
+                    .in_subquery(routed_to(shuangshi_rules::Oversight::StateAssets)),
             ),
             Scope::PrivateRows => Condition::all().add(
-                partnerships::Column::EnterpriseId.in_subquery(org_ids_where(
-                    Condition::all().add(orgs::Column::Category.eq(PRIVATE_KIND)),
-                )),
+                partnerships::Column::Id
+                    .in_subquery(routed_to(shuangshi_rules::Oversight::Federation)),
             ),
             Scope::None => nothing(),
         }
@@ -224,7 +235,8 @@ mod tests {
             .build(DbBackend::Postgres)
             .to_string();
         assert!(sql.contains("IN (SELECT"), "{sql}");
-        assert!(sql.contains("国有企业"), "{sql}");
+        assert!(sql.contains("\"copies\""), "{sql}");
+        assert!(sql.contains("'sasac'"), "{sql}");
     }
 
     #[test]

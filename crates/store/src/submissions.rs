@@ -532,6 +532,14 @@ impl Store {
             .exec(tx.conn())
             .await?
             .last_insert_id;
+        // 四(四): the copies go to 市国资委 / 市工商联 from submission on.
+        let params = crate::batches::batch_from(batch.clone())?.params;
+        let routed: Vec<(i64, i64, i64)> = forms
+            .iter()
+            .map(|f| (f.id, f.partnership_id, f.enterprise_id))
+            .collect();
+        crate::selection::route_copies(&tx, &params, batch.id, req.school_id, vid, &routed, now)
+            .await?;
         submissions::Entity::update_many()
             .col_expr(
                 submissions::Column::Status,
@@ -778,6 +786,7 @@ impl Store {
         decision: Decision,
         reasons: &[ReviewReason],
         note: &str,
+        candidates: &[crate::selection::Candidate],
         actor: &Actor,
     ) -> Result<Option<Review>, StoreError> {
         if decision == Decision::Returned && reasons.is_empty() && note.trim().is_empty() {
@@ -833,6 +842,17 @@ impl Store {
             .filter(submissions::Column::Id.eq(sub.id))
             .exec(tx.conn())
             .await?;
+        if decision == Decision::Accepted {
+            // 遴选 starts here: every person of the accepted version is 待遴选.
+            crate::selection::create_selections(
+                &tx,
+                sub.batch_id,
+                sub.school_id,
+                version_id,
+                candidates,
+            )
+            .await?;
+        }
         self.audit_in(
             &tx,
             AuditEntry::new(

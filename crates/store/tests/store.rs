@@ -153,7 +153,7 @@ async fn migrations_run_and_are_idempotent() {
     let db = TestDb::new().await;
     assert_eq!(
         db.query_text("SELECT COUNT(*) FROM seaql_migrations").await,
-        Some("3".into())
+        Some("4".into())
     );
     // Connecting again runs no migration twice.
     let again = Store::connect(db.url()).await.unwrap();
@@ -161,7 +161,7 @@ async fn migrations_run_and_are_idempotent() {
     again.close().await.unwrap();
     assert_eq!(
         db.query_text("SELECT COUNT(*) FROM seaql_migrations").await,
-        Some("3".into())
+        Some("4".into())
     );
     for table in [
         "orgs",
@@ -993,7 +993,8 @@ async fn scope_keeps_each_school_to_its_own_data() {
             .unwrap()
             .is_none()
     );
-    // 职成教处 sees the 中职 school only; the oversight roles see rows by enterprise kind.
+    // 职成教处 sees the 中职 school only; the oversight roles see only forms copied to them at
+    // submission (四(四)), so a draft is nobody's but the school's and its enterprise's.
     let voc = db
         .list_partnerships(
             &Scope::VocationalSchools,
@@ -1010,7 +1011,7 @@ async fn scope_keeps_each_school_to_its_own_data() {
         db.get_form(&Scope::StateOwnedRows, form_b)
             .await
             .unwrap()
-            .is_some()
+            .is_none()
     );
     assert!(
         db.get_form(&Scope::PrivateRows, form_b)
@@ -1394,6 +1395,7 @@ async fn submit_gives_a_receipt_and_an_immutable_snapshot() {
             Decision::Accepted,
             &[],
             "",
+            &[],
             &admin()
         )
         .await
@@ -1411,6 +1413,7 @@ async fn submit_gives_a_receipt_and_an_immutable_snapshot() {
             Decision::Returned,
             &reasons,
             "请修改后重报",
+            &[],
             &admin(),
         )
         .await
@@ -1443,14 +1446,30 @@ async fn submit_gives_a_receipt_and_an_immutable_snapshot() {
     );
     // Only the latest version can be reviewed.
     assert!(
-        db.review(&Scope::All, v1.id, Decision::Accepted, &[], "", &admin())
-            .await
-            .is_err()
-    );
-    db.review(&Scope::All, v2.id, Decision::Accepted, &[], "", &admin())
+        db.review(
+            &Scope::All,
+            v1.id,
+            Decision::Accepted,
+            &[],
+            "",
+            &[],
+            &admin()
+        )
         .await
-        .unwrap()
-        .unwrap();
+        .is_err()
+    );
+    db.review(
+        &Scope::All,
+        v2.id,
+        Decision::Accepted,
+        &[],
+        "",
+        &[],
+        &admin(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let versions = db.list_versions(&scope, sub.id).await.unwrap().unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(
