@@ -703,12 +703,14 @@ impl App {
             if !filter.body.is_empty() && c.body != filter.body {
                 continue;
             }
-            if !snapshots.contains_key(&c.submission_version_id) {
-                let s = self
-                    .store
-                    .copied_version(scope, c.submission_version_id)
-                    .await?;
-                snapshots.insert(c.submission_version_id, s);
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                snapshots.entry(c.submission_version_id)
+            {
+                slot.insert(
+                    self.store
+                        .copied_version(scope, c.submission_version_id)
+                        .await?,
+                );
             }
             let Some(Some((snap, status))) = snapshots.get(&c.submission_version_id) else {
                 continue;

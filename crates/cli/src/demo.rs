@@ -1,6 +1,8 @@
 //! `serve --demo`: a batch open for submissions (第十批's parameters, the deadline a month ahead),
 //! schools of every tier, enterprises of every kind, one account per role, and partnerships and
-//! forms in every state, so that a newcomer can click through each role at once. Idempotent: a
+//! forms in every state, people in every selection state with a 公示 running and one objection,
+//! and an earlier batch (第九批) whose final list is published, so that a newcomer can click
+//! through each role at once. Idempotent: a
 //! second start finds the demo accounts and only prints them again.
 
 use anyhow::anyhow;
@@ -9,7 +11,8 @@ use shuangshi_app::forms::Mode;
 use shuangshi_app::submissions::Decide;
 use shuangshi_rules::{Batch, Column, Org};
 use shuangshi_store::{
-    Actor, BatchStatus, Decision, FormContent, NewUser, ReviewReason, Role, Scope, Store,
+    Actor, BatchStatus, Decision, FormContent, NewUser, ReviewReason, Role, Scope, SelectionStatus,
+    Store,
 };
 
 /// The password of every demo account (a demo is for clicking through, not for real data).
@@ -21,7 +24,13 @@ const ACCOUNTS: &[(&str, Role, Option<&str>, &str)] = &[
         "demo_admin",
         Role::Admin,
         None,
-        "批次设置、单位名录、账号、审核、审计",
+        "批次设置、单位名录、账号、审核、遴选与公示、审计",
+    ),
+    (
+        "demo_admin2",
+        Role::Admin,
+        None,
+        "复核并公布正式名单（第二位管理员，提交与复核不能是同一人）",
     ),
     (
         "demo_zcj",
@@ -29,12 +38,17 @@ const ACCOUNTS: &[(&str, Role, Option<&str>, &str)] = &[
         None,
         "审核中职学校的报送",
     ),
-    ("demo_gzw", Role::SasacViewer, None, "查阅国有企业相关人员"),
+    (
+        "demo_gzw",
+        Role::SasacViewer,
+        None,
+        "查阅分送市国资委的报送名单，提出意见",
+    ),
     (
         "demo_gsl",
         Role::FederationViewer,
         None,
-        "查阅民营企业相关人员",
+        "查阅分送市工商联的报送名单，提出意见",
     ),
     (
         "demo_school",
@@ -59,6 +73,12 @@ const ACCOUNTS: &[(&str, Role, Option<&str>, &str)] = &[
         Role::SchoolOfficer,
         Some("重庆庚高等专科学校"),
         "已受理",
+    ),
+    (
+        "demo_school_sel",
+        Role::SchoolOfficer,
+        Some("重庆子交通职业学院"),
+        "已受理，人员已入选、公示中",
     ),
     (
         "demo_school_new",
@@ -97,6 +117,8 @@ fn registry() -> Vec<Org> {
         org("重庆庚高等专科学校", "其他高职", "市教委", "南岸区"),
         org("重庆辛技师学院", "技工院校", "市人力社保局", "九龙坡区"),
         org("重庆丁工业学校", "中职", "区县教委", "江津区"),
+        org("重庆子交通职业学院", "其他高职", "市教委", "九龙坡区"),
+        org("重庆丑电子工程职业学院", "市级双高", "市教委", "沙坪坝区"),
         org("重庆乙智能制造有限公司", "国有企业", "市国资委", "两江新区"),
         org("重庆戊机电集团有限公司", "国有企业", "区县国资委", "江津区"),
         org("重庆丙软件有限公司", "民营企业", "市工商联", "渝北区"),
@@ -199,9 +221,10 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         let app = shuangshi_app::App::new(store.clone());
         let refused = |err: shuangshi_app::Error| anyhow!("{err}");
         // A confirmed partnership with a form of `c`; returns the form id.
-        let partner = async |school: &str,
-                             enterprise: &str,
-                             c: Option<FormContent>|
+        let partner_in = async |batch: &shuangshi_store::BatchRecord,
+                                school: &str,
+                                enterprise: &str,
+                                c: Option<FormContent>|
                -> anyhow::Result<Option<i64>> {
             let (s, en) = (id_of(school).await?, id_of(enterprise).await?);
             let p = store
@@ -223,14 +246,23 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                 .await
                 .map_err(e)?
                 .ok_or_else(|| anyhow!("推荐表缺失"))?;
-            app.replace_content(&all, &sys, &batch, &form, &c, None, Mode::Commit)
+            app.replace_content(&all, &sys, batch, &form, &c, None, Mode::Commit)
                 .await
                 .map_err(refused)?;
             Ok(Some(form_id))
         };
+        let partner = async |school: &str,
+                             enterprise: &str,
+                             c: Option<FormContent>|
+               -> anyhow::Result<Option<i64>> {
+            partner_in(&batch, school, enterprise, c).await
+        };
         // The enterprise confirms every row, the sealed scan is uploaded, and the school submits;
         // returns the submission id.
-        let submit = async |school: &str, forms: &[i64]| -> anyhow::Result<i64> {
+        let submit_in = async |batch: &shuangshi_store::BatchRecord,
+                               school: &str,
+                               forms: &[i64]|
+               -> anyhow::Result<i64> {
             let school_id = id_of(school).await?;
             for &f in forms {
                 let form = store
@@ -250,10 +282,23 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                     .map_err(e)?;
             }
             let v = app
-                .submit(&all, &sys, &batch, school_id, Utc::now())
+                .submit(&all, &sys, batch, school_id, Utc::now())
                 .await
                 .map_err(refused)?;
             Ok(v.submission_id)
+        };
+        let submit = async |school: &str, forms: &[i64]| -> anyhow::Result<i64> {
+            submit_in(&batch, school, forms).await
+        };
+        let accept = async |batch: &shuangshi_store::BatchRecord, id: i64| {
+            let d = Decide {
+                submission_id: id,
+                decision: Decision::Accepted,
+                picked: Vec::new(),
+                extra: Vec::new(),
+                note: String::new(),
+            };
+            app.decide(&all, &sys, batch, &d).await.map_err(refused)
         };
         let clean = |school: &str, tier: &'static str, enterprise: &str, index: usize| {
             crate::bench_serve::clean_form(&batch.params, school, tier, enterprise, index)
@@ -308,15 +353,176 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         if let Some(f) = partner("重庆庚高等专科学校", "重庆己新材料研究院", Some(geng)).await?
         {
             let id = submit("重庆庚高等专科学校", &[f]).await?;
-            let d = Decide {
-                submission_id: id,
-                decision: Decision::Accepted,
-                picked: Vec::new(),
-                extra: Vec::new(),
-                note: String::new(),
-            };
-            app.decide(&all, &sys, &batch, &d).await.map_err(refused)?;
+            accept(&batch, id).await?;
         }
+        // 遴选 and 公示 (issue: selection and publication). Two more accepted schools, one with a
+        // state-owned partner (its copy goes to 市国资委), one with a private one (市工商联).
+        let admin = store
+            .get_user_by_username("demo_admin")
+            .await
+            .map_err(e)?
+            .ok_or_else(|| anyhow!("演示管理员缺失"))?;
+        let admin2 = store
+            .get_user_by_username("demo_admin2")
+            .await
+            .map_err(e)?
+            .ok_or_else(|| anyhow!("演示管理员缺失"))?;
+        let as_actor = |u: &shuangshi_store::User| Actor {
+            user_id: Some(u.id),
+            name: u.username.clone(),
+            ip: String::new(),
+        };
+        let (maker, checker) = (as_actor(&admin), as_actor(&admin2));
+        let mut accepted = Vec::new();
+        for (school, tier, enterprise, index) in [
+            (
+                "重庆子交通职业学院",
+                "其他高职",
+                "重庆乙智能制造有限公司",
+                4,
+            ),
+            (
+                "重庆丑电子工程职业学院",
+                "市级双高",
+                "重庆丙软件有限公司",
+                5,
+            ),
+        ] {
+            let c = clean(school, tier, enterprise, index);
+            if let Some(f) = partner(school, enterprise, Some(c)).await? {
+                let id = submit(school, &[f]).await?;
+                accept(&batch, id).await?;
+                accepted.push(school);
+            }
+        }
+        let people = store.list_selections(&all, batch.id).await.map_err(e)?;
+        let of = |school: &str| -> Vec<i64> {
+            people
+                .iter()
+                .filter(|p| p.school_name == school)
+                .map(|p| p.id)
+                .collect()
+        };
+        // 子: everyone 入选; 丑: one 未入选 with a reason, the rest 入选; 庚 stays 待遴选.
+        let zi = of("重庆子交通职业学院");
+        let chou = of("重庆丑电子工程职业学院");
+        app.decide_selection(&all, &maker, &batch, &zi, SelectionStatus::Selected, "")
+            .await
+            .map_err(refused)?;
+        if let Some((first, rest)) = chou.split_first() {
+            app.decide_selection(&all, &maker, &batch, rest, SelectionStatus::Selected, "")
+                .await
+                .map_err(refused)?;
+            app.decide_selection(
+                &all,
+                &maker,
+                &batch,
+                &[*first],
+                SelectionStatus::Rejected,
+                "本批次该校派出名额已满，建议下一批次推荐",
+            )
+            .await
+            .map_err(refused)?;
+        }
+        // The oversight bodies' opinions on their rows.
+        let gzw = Actor {
+            user_id: None,
+            name: "demo_gzw".to_owned(),
+            ip: String::new(),
+        };
+        if let Some(&p) = zi.first() {
+            app.record_opinion(&Scope::StateOwnedRows, &gzw, p, false, "")
+                .await
+                .map_err(refused)?;
+        }
+        if let Some(&p) = chou.get(1) {
+            let gsl = Actor {
+                name: "demo_gsl".to_owned(),
+                ..gzw.clone()
+            };
+            app.record_opinion(
+                &Scope::PrivateRows,
+                &gsl,
+                p,
+                true,
+                "该同志所在企业近期有重组安排，建议核实能否保证交流时间",
+            )
+            .await
+            .map_err(refused)?;
+        }
+        // The 公示 runs now, with one objection waiting for the commission.
+        app.publish_publicity(&maker, &batch, Utc::now())
+            .await
+            .map_err(refused)?;
+        app.submit_objection(
+            batch.number,
+            &shuangshi_app::selection::ObjectionForm {
+                seq: 1,
+                contact: "王先生 13000000000".to_owned(),
+                body: "反映该同志近三年未在本单位一线岗位工作，不符合推荐条件，请核实。".to_owned(),
+            },
+            "203.0.113.7",
+        )
+        .await
+        .map_err(refused)?;
+        // 第九批: an earlier batch, fully published (its 公示 ended, the final list approved by
+        // the second administrator), then closed.
+        let nine = match store.get_batch_by_number(9).await.map_err(e)? {
+            Some(b) => b,
+            None => {
+                let mut params = Batch::batch10();
+                params.number = 9;
+                params.name = "第九批".to_owned();
+                params.term = "2023年秋季学期".to_owned();
+                let tz = params.deadline.timezone();
+                params.deadline = (Utc::now() + Duration::days(1)).with_timezone(&tz);
+                store.create_batch(&params, &sys).await.map_err(e)?
+            }
+        };
+        if nine.status != BatchStatus::Open {
+            store.open_batch(nine.id, &sys).await.map_err(e)?;
+        }
+        let clean9 = |school: &str, tier: &'static str, enterprise: &str, index: usize| {
+            crate::bench_serve::clean_form(&nine.params, school, tier, enterprise, index)
+        };
+        for (school, tier, enterprise, index) in [
+            (
+                "重庆壬城市职业学院",
+                "市级双高",
+                "重庆乙智能制造有限公司",
+                7,
+            ),
+            ("重庆庚高等专科学校", "其他高职", "重庆丙软件有限公司", 8),
+        ] {
+            let c = clean9(school, tier, enterprise, index);
+            if let Some(f) = partner_in(&nine, school, enterprise, Some(c)).await? {
+                let id = submit_in(&nine, school, &[f]).await?;
+                accept(&nine, id).await?;
+            }
+        }
+        let ids: Vec<i64> = store
+            .list_selections(&all, nine.id)
+            .await
+            .map_err(e)?
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        app.decide_selection(&all, &maker, &nine, &ids, SelectionStatus::Selected, "")
+            .await
+            .map_err(refused)?;
+        app.publish_publicity(&maker, &nine, Utc::now() - Duration::days(21))
+            .await
+            .map_err(refused)?;
+        let proposed = app
+            .propose_final(&maker, &nine, "第九批交流互派人员名单")
+            .await
+            .map_err(refused)?;
+        if proposed.state != shuangshi_store::PublicationState::Published {
+            app.approve_final(&checker, proposed.id)
+                .await
+                .map_err(refused)?;
+        }
+        store.close_batch(nine.id, &sys).await.map_err(e)?;
         // 待企业确认.
         partner("重庆辛技师学院", "重庆癸商贸有限公司", None).await?;
         println!("演示数据已生成。");

@@ -18,7 +18,7 @@ use crate::serve::DbArgs;
 pub enum Kind {
     /// 汇总名单（与网页导出的列相同）
     Roster,
-    /// 公示名单（尚未提供）
+    /// 公开名单：正式名单已公布时为正式名单，否则为公示名单（只含公开字段）
     Public,
     /// 补助台账（尚未提供）
     Ledger,
@@ -44,11 +44,7 @@ pub struct Options {
 /// `shuangshi export`.
 pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
     match opts.what {
-        Kind::Public => {
-            return Err(anyhow!(
-                "公示名单尚不能导出：本系统还没有公示环节（遴选与公示上线后提供）；现在可导出汇总名单：shuangshi export roster --out 文件"
-            ));
-        }
+        Kind::Public => return public(opts),
         Kind::Ledger => {
             return Err(anyhow!(
                 "补助台账尚不能导出：本系统还没有补助发放环节（上线后提供）；现在可导出汇总名单：shuangshi export roster --out 文件"
@@ -113,6 +109,81 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
             format,
             opts.out.display()
         );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `shuangshi export public`: the list in force for the public (the final list once published,
+/// else the 公示), with the public fields only.
+fn public(opts: Options) -> anyhow::Result<ExitCode> {
+    ops::runtime()?.block_on(async {
+        let session = ops::open(&opts.db, &opts.operator).await?;
+        let batch = ops::batch(&session.app, opts.batch.as_deref()).await?;
+        let list = match session.app.public_list(batch.number).await {
+            Ok(l) => l,
+            Err(shuangshi_app::Error::NotFound) => {
+                return Err(anyhow!(
+                    "{}尚未发布公示或正式名单，没有可导出的公开名单；请先在「遴选与公布」页发布公示",
+                    batch.name
+                ));
+            }
+            Err(e) => return Err(anyhow!("{e}")),
+        };
+        let bytes = match opts.format {
+            FileFormat::Xlsx => {
+                shuangshi_app::selection::public_xlsx(&list).map_err(|e| anyhow!("{e}"))?
+            }
+            FileFormat::Csv => {
+                let mut out = String::from("\u{feff}");
+                let line = |cells: Vec<String>| {
+                    cells
+                        .iter()
+                        .map(|c| shuangshi_app::export::csv_cell(c))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                        + "\r\n"
+                };
+                out.push_str(&line(
+                    shuangshi_app::selection::PUBLIC_HEADERS
+                        .iter()
+                        .map(|h| (*h).to_owned())
+                        .collect(),
+                ));
+                for e in &list.publication.entries {
+                    out.push_str(&line(vec![
+                        e.seq.to_string(),
+                        e.name.clone(),
+                        e.sending_unit.clone(),
+                        e.receiving_unit.clone(),
+                        e.post.clone(),
+                        e.term.clone(),
+                        e.direction.clone(),
+                    ]));
+                }
+                out.into_bytes()
+            }
+        };
+        std::fs::write(&opts.out, &bytes).map_err(|e| {
+            anyhow!(
+                "无法写入「{}」：{}",
+                opts.out.display(),
+                shuangshi_sheet::io_reason(&e)
+            )
+        })?;
+        let title = shuangshi_app::selection::public_title(&list);
+        let n = list.publication.entries.len();
+        session
+            .app
+            .store()
+            .audit(AuditEntry::new(
+                &session.actor,
+                "export.public",
+                format!("publication:{}", list.publication.id),
+                format!("命令行导出{title}：{n} 人 → {}", opts.out.display()),
+            ))
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        println!("已导出{title}：{n} 人 → {}", opts.out.display());
         Ok(ExitCode::SUCCESS)
     })
 }

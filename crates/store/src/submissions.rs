@@ -778,7 +778,8 @@ impl Store {
     }
 
     /// Accepts or returns the current version of a submitted submission. `None` when the version's
-    /// submission is not in scope.
+    /// submission is not in scope. Accepting writes `candidates` (the version's people) as 待遴选.
+    #[allow(clippy::too_many_arguments)]
     pub async fn review(
         &self,
         scope: &Scope,

@@ -109,7 +109,12 @@ pub fn routes() -> Routes {
         crate::school::api::upload_scan, crate::school::api::get_submission,
         crate::school::api::submit, crate::review::api_inbox, crate::review::api_submission,
         crate::review::api_diff, crate::review::api_decide, crate::admin::roster::api_roster,
-        crate::people::api_history
+        crate::people::api_history,
+        crate::selection::api_board, crate::selection::api_decide,
+        crate::selection::api_publications, crate::selection::api_publicity,
+        crate::selection::api_final, crate::selection::api_approve,
+        crate::selection::api_correction, crate::selection::api_objections,
+        crate::selection::api_objection, crate::selection::api_outcomes
     ),
     components(schemas(
         ApiErrorBody, AccountJson, NewAccountJson, OneTimePassword, BatchJson, NewBatchJson,

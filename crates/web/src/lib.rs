@@ -45,9 +45,11 @@ pub mod fmt;
 pub mod pages;
 pub mod people;
 pub mod policy;
+pub mod public;
 pub mod review;
 pub mod school;
 pub mod security;
+pub mod selection;
 pub mod session;
 pub mod state;
 pub mod throttle;
@@ -71,6 +73,8 @@ pub fn routes() -> policy::Routes {
         .merge(enterprise::routes())
         .merge(review::routes())
         .merge(people::routes())
+        .merge(selection::routes())
+        .merge(public::routes())
 }
 
 /// The whole web application: [`routes`] behind the policy guard, the session layer and the

@@ -14,7 +14,7 @@ use tower_sessions::Session;
 use crate::auth::{ClientIp, CsrfForm, CurrentUser, SESSION_LOGIN_AT, SESSION_USER};
 use crate::error::AppError;
 use crate::filters;
-use crate::policy::{Access, RouteRule, Routes, roles};
+use crate::policy::{Access, RouteRule, Routes};
 use crate::security::{PASSWORD_RULE, check_new_password};
 use crate::session::{push_flash, take_flash};
 use crate::state::AppState;
@@ -37,7 +37,6 @@ pub const POLICY: &[RouteRule] = &[
     RouteRule::new("GET", "/password", Access::SignedIn),
     RouteRule::new("POST", "/password", Access::SignedIn),
     RouteRule::new("GET", "/", Access::SignedIn),
-    RouteRule::new("GET", "/list", Access::Roles(roles::OVERSIGHT)),
 ];
 
 pub fn routes() -> Routes {
@@ -50,7 +49,6 @@ pub fn routes() -> Routes {
         .get("/password", password_page)
         .post("/password", change_password)
         .get("/", dashboard)
-        .get("/list", crate::admin::oversight_list)
 }
 
 /// `GET /healthz`.
@@ -328,6 +326,8 @@ pub struct DashboardPage {
     pub cards: Vec<Card>,
     /// What to do next, as (text, link, link label).
     pub todo: Vec<(String, String, String)>,
+    /// The selection outcome of the school's or the enterprise's people (遴选结果).
+    pub outcomes: Vec<shuangshi_app::selection::Outcome>,
 }
 
 /// `GET /`: what the role has to do, with links to where it is done.
@@ -525,12 +525,42 @@ pub async fn dashboard(
         }
         Role::SasacViewer | Role::FederationViewer => {}
     }
+    let outcomes = match (user.role(), &batch) {
+        (Role::SchoolOfficer | Role::EnterpriseOfficer, Some(b)) => {
+            state.app.outcomes(&scope, b).await?
+        }
+        _ => Vec::new(),
+    };
+    if let (Role::Admin, Some(b)) = (user.role(), &batch) {
+        let pending = state
+            .app
+            .outcomes(&scope, b)
+            .await?
+            .iter()
+            .filter(|o| o.record.status == shuangshi_store::SelectionStatus::Pending)
+            .count();
+        cards.push(card(
+            "待遴选",
+            pending,
+            "已受理报送中尚未确定的人员",
+            "/selection",
+            "list-check",
+        ));
+        if pending > 0 {
+            todo.push((
+                format!("有 {pending} 人待遴选（入选或未入选）"),
+                "/selection".to_owned(),
+                "遴选与公布".to_owned(),
+            ));
+        }
+    }
     let greeting = format!("{}，您好", frame.user.name);
     Ok(DashboardPage {
         frame,
         greeting,
         cards,
         todo,
+        outcomes,
     }
     .into_response())
 }

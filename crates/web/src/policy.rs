@@ -105,6 +105,8 @@ pub fn rules() -> Vec<RouteRule> {
         crate::enterprise::POLICY,
         crate::review::POLICY,
         crate::people::POLICY,
+        crate::selection::POLICY,
+        crate::public::POLICY,
     ]
     .concat()
 }

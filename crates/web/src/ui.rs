@@ -79,6 +79,8 @@ pub fn menu_for(role: Role) -> Vec<MenuItem> {
             item("orgs", "单位名录", "/admin/orgs", "journal-text"),
             item("review", "报送审核", "/review", "clipboard-check"),
             item("roster", "汇总名单", "/roster", "table"),
+            item("selection", "遴选与公布", "/selection", "list-check"),
+            item("list", "报送分送", "/list", "send-check"),
             item("audit", "审计日志", "/admin/audit", "shield-lock"),
             item("accounts", "账号管理", "/admin/accounts", "people"),
         ],
@@ -345,10 +347,13 @@ impl fmt::Display for Status {
 /// The tag class for a status label; unknown labels get the neutral grey.
 pub fn tag_class(label: &str) -> &'static str {
     match label {
-        "已报送" | "待确认" | "待审核" => "tag tag-blue",
+        "已报送" | "待确认" | "待审核" | "公示中" | "待复核" => "tag tag-blue",
         "已退回" | "待遴选" | "待拨付" => "tag tag-orange",
-        "已受理" | "入选" | "已确认" | "已拨付" | "正常" => "tag tag-green",
-        "未入选" | "已拒绝" | "已锁定" | "已停用" => "tag tag-red",
+        "已受理" | "入选" | "已确认" | "已拨付" | "正常" | "已公布" | "已发布" | "异议不成立" => {
+            "tag tag-green"
+        }
+        "未入选" | "已拒绝" | "已锁定" | "已停用" | "异议成立" => "tag tag-red",
+        "待处理" | "更正中" => "tag tag-orange",
         _ => "tag tag-grey",
     }
 }
@@ -741,6 +746,8 @@ mod tests {
                 "单位名录",
                 "报送审核",
                 "汇总名单",
+                "遴选与公布",
+                "报送分送",
                 "审计日志",
                 "账号管理"
             ]

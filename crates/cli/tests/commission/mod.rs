@@ -343,7 +343,7 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     args.extend(db);
     let out = run(&args);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("公示名单尚不能导出"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("尚未发布公示或正式名单"));
 
     let backup = work.path().join("备份.zip");
     let b = backup.to_str().unwrap().to_owned();
@@ -351,7 +351,7 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     args.extend(db);
     let out = run(&args);
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
-    assert!(stdout(&out).contains("已备份：20 张表"), "{}", both(&out));
+    assert!(stdout(&out).contains("已备份：25 张表"), "{}", both(&out));
 
     let target = rt().block_on(TestDb::new());
     let target_url = target.url().to_owned();

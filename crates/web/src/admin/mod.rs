@@ -53,6 +53,19 @@ pub const POLICY: &[RouteRule] = &[
     RouteRule::new("GET", "/roster", COMMISSION),
     RouteRule::new("GET", "/roster.xlsx", COMMISSION),
     RouteRule::new("GET", "/api/v1/roster", COMMISSION),
+    RouteRule::new("GET", "/list", Access::Roles(list::READERS)),
+    RouteRule::new("GET", "/list.xlsx", Access::Roles(list::READERS)),
+    RouteRule::new(
+        "POST",
+        "/list/opinions/{selection_id}",
+        Access::Roles(roles::OVERSIGHT),
+    ),
+    RouteRule::new("GET", "/api/v1/copies", Access::Roles(list::READERS)),
+    RouteRule::new(
+        "POST",
+        "/api/v1/copies/{selection_id}/opinion",
+        Access::Roles(roles::OVERSIGHT),
+    ),
     RouteRule::new("GET", "/admin/audit", ADMIN),
     RouteRule::new("POST", "/admin/audit/verify", ADMIN),
 ];
@@ -84,6 +97,11 @@ pub fn routes() -> Routes {
         .get("/roster", roster::page)
         .get("/roster.xlsx", roster::export)
         .get("/api/v1/roster", roster::api_roster)
+        .get("/list", list::oversight_list)
+        .get("/list.xlsx", list::export)
+        .post("/list/opinions/{selection_id}", list::opinion)
+        .get("/api/v1/copies", list::api_copies)
+        .post("/api/v1/copies/{selection_id}/opinion", list::api_opinion)
         .get("/admin/orgs", orgs::list)
         .get("/admin/orgs/template.csv", orgs::template)
         .post("/admin/orgs/import", orgs::preview)

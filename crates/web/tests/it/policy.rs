@@ -196,11 +196,49 @@ async fn numbers_are_masked_for_roles_that_may_not_unmask() {
             phone: String::new(),
             rows: vec![row],
         };
-        store
-            .replace_rows(&Scope::All, p.form_id.unwrap(), &content, None, &sys)
+        let fid = p.form_id.unwrap();
+        let out = store
+            .replace_rows(&Scope::All, fid, &content, None, &sys)
             .await
+            .unwrap()
+            .unwrap();
+        let ids: Vec<i64> = out.form.rows.iter().map(|r| r.id).collect();
+        store
+            .confirm_rows(&Scope::All, fid, &ids, None, &sys)
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .put_scan(
+                &Scope::All,
+                fid,
+                "image/png",
+                crate::school::PNG.to_vec(),
+                &sys,
+            )
+            .await
+            .unwrap()
             .unwrap();
     }
+    // Submitted: each form's copy goes to its enterprise's body (a draft would go to nobody).
+    let forms = store
+        .school_forms(&Scope::All, batch.id, school.id)
+        .await
+        .unwrap();
+    let req = shuangshi_store::SubmitRequest {
+        batch_id: batch.id,
+        school_id: school.id,
+        report: shuangshi_store::SnapReport {
+            findings: Vec::new(),
+            tally: shuangshi_rules::Tally::default(),
+        },
+        checked: forms.iter().map(|f| (f.id, f.version)).collect(),
+    };
+    store
+        .submit(&Scope::All, &req, chrono::Utc::now(), &sys)
+        .await
+        .unwrap()
+        .unwrap();
     let mut sasac = app.login(Role::SasacViewer).await;
     let page = sasac.get("/list").await;
     assert_eq!(page.status, StatusCode::OK);

@@ -78,6 +78,11 @@ impl TestApp {
         self.db.store()
     }
 
+    /// The use cases over the test database (the same ones the router calls).
+    pub fn app(&self) -> &shuangshi_app::App {
+        &self.state.app
+    }
+
     /// Another instance of the service over the same database: its own router and process
     /// state (throttles, caches), sharing only what the database holds.
     pub fn second_instance(&self) -> Router {
