@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod auth;
 mod browser;
+mod copies;
 mod disclosure;
 mod limits;
 mod people;
