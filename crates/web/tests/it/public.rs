@@ -660,3 +660,115 @@ async fn a_closed_window_refuses_objections() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn the_final_list_replaces_the_publicity_and_an_earlier_batch_stays_listed() {
+    let app = TestApp::new().await;
+    let mut admin = app.login(Role::Admin).await;
+    let actor = actor_of(&admin);
+    let past = Utc::now() - Duration::days(10);
+
+    // 第九批, carried to its final list, then closed.
+    let nine = open_numbered(&app, 9, "第九批").await;
+    accepted(&app, &nine, &mut admin, "九批").await;
+    decide(&app, &actor, &nine, |_| true).await;
+    app.app()
+        .publish_publicity(&actor, &nine, past)
+        .await
+        .unwrap();
+    let f9 = app.app().propose_final(&actor, &nine, "").await.unwrap();
+    assert_eq!(f9.state, shuangshi_store::PublicationState::Published);
+    app.store()
+        .close_batch(nine.id, &Actor::system())
+        .await
+        .unwrap();
+
+    // 第十批: its 公示 (closed) stands until the final list is published.
+    let ten = open_numbered(&app, 10, "第十批").await;
+    accepted(&app, &ten, &mut admin, "十批").await;
+    decide(&app, &actor, &ten, |r| r.name == "张三").await;
+    app.app()
+        .publish_publicity(&actor, &ten, past)
+        .await
+        .unwrap();
+    let mut anon = app.anon();
+    let r = anon.get("/public/10").await;
+    assert!(r.body.contains("交流互派人员名单（公示）") && r.body.contains("公示期"));
+    let final10 = app.app().propose_final(&actor, &ten, "").await.unwrap();
+
+    let r = anon.get("/public/10").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("双千双师交流计划第十批交流互派人员名单"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("（公示）") && !r.body.contains("公示期"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("/public/10/objections"));
+    let published = shuangshi_store::submissions::beijing_time(final10.published_at.unwrap());
+    assert!(r.body.contains("公布日期") && r.body.contains(&published));
+    assert!(!r.body.contains("修订于"));
+    assert!(r.body.contains("张三") && !r.body.contains("李四"));
+    let j = anon.get("/api/v1/public/10").await.json();
+    assert_eq!(
+        (j["kind"].as_str(), j["revision"].as_i64()),
+        (Some("final"), Some(1))
+    );
+    assert!(j["opens_at"].is_null());
+
+    // Both batches on /public, the newest first, each a final list with its link.
+    let r = anon.get("/public").await;
+    let (at10, at9) = (
+        r.body.find("/public/10").unwrap(),
+        r.body.find("/public/9").unwrap(),
+    );
+    assert!(at10 < at9, "newest first");
+    assert_eq!(r.body.matches(">正式名单</span>").count(), 2, "{}", r.body);
+    let j = anon.get("/api/v1/public").await.json();
+    let numbers: Vec<i64> = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["batch_number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [10, 9]);
+    let r = anon.get("/public/9").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("第九批交流互派人员名单")
+            && r.body.contains("张三")
+            && r.body.contains("李四")
+    );
+    let r = anon.get("/public/9/list.xlsx").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(texts(&r).contains("李四"));
+
+    // A correction: the revised list says when it was revised, the first date stays.
+    app.app()
+        .open_correction(&actor, &ten, "更正派出单位")
+        .await
+        .unwrap();
+    let r = anon.get("/public/10").await;
+    assert!(
+        r.body.contains(&published) && !r.body.contains("修订于"),
+        "the list in force meanwhile"
+    );
+    let revised = app.app().propose_final(&actor, &ten, "").await.unwrap();
+    assert_eq!(revised.revision, 2);
+    let r = anon.get("/public/10").await;
+    assert!(r.body.contains("（第 1 次修订）"), "{}", r.body);
+    assert!(r.body.contains(&format!(
+        "修订于 {}",
+        shuangshi_store::submissions::beijing_time(revised.published_at.unwrap())
+    )));
+    assert!(
+        r.body
+            .contains(&format!("公布日期</dt><dd id=\"published-at\">{published}")),
+        "{}",
+        r.body
+    );
+}
