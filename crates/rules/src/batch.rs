@@ -3,11 +3,11 @@
 //! Batch 10 ships embedded ([`Batch::batch10`]); another batch is another TOML file with the same keys,
 //! so a new notice needs no code change.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::text::{norm, parse_batch_number, parse_term};
+use crate::text::{Season, norm, parse_batch_number, parse_term};
 
 /// The embedded parameters of batch 10 (第十批), the default everywhere.
 pub const BATCH10_TOML: &str = include_str!("../batches/batch10.toml");
@@ -41,6 +41,63 @@ pub struct Batch {
     /// The 公示 of the selected people (四(四) 确定并公布); defaults when a batch file has none.
     #[serde(default)]
     pub publicity: Publicity,
+    /// The term's dates and the deadlines of its records (四(一), 三(四), 四(二)); derived from
+    /// [`Batch::term`] when a batch file has none (see [`Batch::schedule`]).
+    #[serde(default)]
+    pub term_schedule: Option<TermSchedule>,
+    /// Who the subsidy counts and how its use is reported (四(三)); the rate is
+    /// [`Batch::subsidy_per_person`].
+    #[serde(default)]
+    pub subsidy: Subsidy,
+}
+
+/// The term of a batch and the days by which the receiving units record it.
+///
+/// 四(一)：「第十批交流互聘时间为2024年春季学期」；三(四)：「接收单位…安排工作岗位，明确工作任务，细化岗位职责
+/// …确保交流人员按时到岗」；四(二)：「明确聘期任务，加强聘期管理，严格考核鉴定」.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TermSchedule {
+    /// The first day of the term.
+    pub starts: NaiveDate,
+    /// The last day of the term.
+    pub ends: NaiveDate,
+    /// 到岗 and the placement (实际岗位、聘期任务、岗位职责) are recorded by the end of this day (W04).
+    pub arrival_due: NaiveDate,
+    /// The 考核鉴定 is recorded by the end of this day (W05).
+    pub assessment_due: NaiveDate,
+    /// The receiving school reports the use of its subsidy by the end of this day (W06).
+    pub use_report_due: NaiveDate,
+}
+
+/// Who is paid for: people on the final list who arrived, or every person on the final list.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SubsidyBasis {
+    /// On the final list and recorded as arrived (到岗).
+    #[default]
+    Arrived,
+    /// On the final list.
+    Listed,
+}
+
+/// The subsidy to receiving schools (四(三) 按1万元/人标准对接收学校给予工作经费补助).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Subsidy {
+    pub counts: SubsidyBasis,
+    /// The categories in which the school reports the use of the money.
+    pub categories: Vec<String>,
+}
+
+impl Default for Subsidy {
+    fn default() -> Subsidy {
+        Subsidy {
+            counts: SubsidyBasis::Arrived,
+            categories: ["聘期工作", "培养培训", "食宿", "交通补贴", "其他"]
+                .map(str::to_owned)
+                .to_vec(),
+        }
+    }
 }
 
 /// The 公示: how long objections are taken and whom the public writes to.
@@ -200,6 +257,18 @@ impl Batch {
                 "批次参数 posts.school_senior / posts.enterprise_senior 必须分别出现在 posts.school / posts.enterprise 中".into(),
             ));
         }
+        let t = self.schedule();
+        if t.ends < t.starts || t.arrival_due < t.starts || t.assessment_due < t.arrival_due {
+            return Err(BatchError(format!(
+                "批次参数 [term_schedule] 的日期顺序不对：应为 starts ≤ arrival_due ≤ assessment_due，且 starts ≤ ends（现为 {} / {} / {} / {}）",
+                t.starts, t.arrival_due, t.assessment_due, t.ends
+            )));
+        }
+        if self.subsidy.categories.is_empty() {
+            return Err(BatchError(
+                "批次参数 [subsidy] categories 不能为空；应列出经费使用类别，如「聘期工作」「培养培训」".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -221,6 +290,30 @@ impl Batch {
             .iter()
             .position(|s| s.name == self.skills.minimum)
             .unwrap_or(usize::MAX)
+    }
+
+    /// The term's schedule: the batch file's `[term_schedule]`, or else derived from [`Batch::term`]
+    /// (spring: 3月1日–7月15日; autumn: 9月1日–次年1月15日; 到岗 recorded within 14 days of the start,
+    /// the assessment and the use of the subsidy within 15 days of the end).
+    pub fn schedule(&self) -> TermSchedule {
+        if let Some(s) = self.term_schedule {
+            return s;
+        }
+        let (year, season) = parse_term(&norm(&self.term)).unwrap_or((2024, Season::Spring));
+        let year = i32::try_from(year).unwrap_or(2024);
+        let day = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let (starts, ends) = match season {
+            Season::Spring => (day(year, 3, 1), day(year, 7, 15)),
+            Season::Autumn => (day(year, 9, 1), day(year + 1, 1, 15)),
+        };
+        let plus = |d: NaiveDate, n: u64| d.checked_add_days(chrono::Days::new(n)).unwrap_or(d);
+        TermSchedule {
+            starts,
+            ends,
+            arrival_due: plus(starts, 14),
+            assessment_due: plus(ends, 15),
+            use_report_due: plus(ends, 15),
+        }
     }
 
     /// The deadline in Chinese, e.g. 「2023年9月24日 23:59」.

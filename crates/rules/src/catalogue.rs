@@ -101,6 +101,9 @@ pub const RULES: &[RuleMeta] = &[
     crate::rules::w::W01,
     crate::rules::w::W02,
     crate::rules::w::W03,
+    crate::rules::w::W04,
+    crate::rules::w::W05,
+    crate::rules::w::W06,
 ];
 
 /// The rule with this ID.
