@@ -36,7 +36,7 @@ pub const FORMAT: &str = "shuangshi-backup";
 pub const VERSION: u32 = 1;
 
 /// Every table, parents before children (the order of the migrations).
-pub const TABLES: [&str; 25] = [
+pub const TABLES: [&str; 31] = [
     "orgs",
     "users",
     "sessions",
@@ -62,6 +62,12 @@ pub const TABLES: [&str; 25] = [
     "opinions",
     "publications",
     "objections",
+    "term_records",
+    "term_record_versions",
+    "term_closures",
+    "ledger_entries",
+    "subsidy_uses",
+    "reminders",
 ];
 
 /// Rows read or inserted at a time.
@@ -347,6 +353,12 @@ macro_rules! each_table {
             "opinions" => $f::<entity::opinions::Entity, _>($($arg),*).await,
             "publications" => $f::<entity::publications::Entity, _>($($arg),*).await,
             "objections" => $f::<entity::objections::Entity, _>($($arg),*).await,
+            "term_records" => $f::<entity::term_records::Entity, _>($($arg),*).await,
+            "term_record_versions" => $f::<entity::term_record_versions::Entity, _>($($arg),*).await,
+            "term_closures" => $f::<entity::term_closures::Entity, _>($($arg),*).await,
+            "ledger_entries" => $f::<entity::ledger_entries::Entity, _>($($arg),*).await,
+            "subsidy_uses" => $f::<entity::subsidy_uses::Entity, _>($($arg),*).await,
+            "reminders" => $f::<entity::reminders::Entity, _>($($arg),*).await,
             other => Err(bad(format!("未知的表 {other}"))),
         }
     };

@@ -647,3 +647,177 @@ pub mod objections {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod term_records {
+    //! `term_records`: what the receiving unit recorded about one person's term.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "term_records")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub selection_id: i64,
+        pub batch_id: i64,
+        pub version: i32,
+        /// `""` (not recorded), `arrived` or `absent`.
+        pub arrival: String,
+        /// `YYYY-MM-DD`.
+        pub arrived_on: Option<String>,
+        #[sea_orm(column_type = "Text")]
+        pub absent_reason: String,
+        #[sea_orm(column_type = "Text")]
+        pub post: String,
+        #[sea_orm(column_type = "Text")]
+        pub tasks: String,
+        #[sea_orm(column_type = "Text")]
+        pub duties: String,
+        /// `""`, `excellent`, `pass` or `fail`.
+        pub assessment: String,
+        #[sea_orm(column_type = "Text")]
+        pub summary: String,
+        #[sea_orm(column_type = "Text")]
+        pub sender_remark: String,
+        pub updated_by: Option<i64>,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod term_record_versions {
+    //! `term_record_versions`: every version of a term record (append-only).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "term_record_versions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub record_id: i64,
+        pub version: i32,
+        /// JSON: the `TermContent` of this version.
+        #[sea_orm(column_type = "Text")]
+        pub content: String,
+        pub user_id: Option<i64>,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod term_closures {
+    //! `term_closures`: the commission closed a batch's term; its records are frozen.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "term_closures")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub closed_by: Option<i64>,
+        pub closed_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod ledger_entries {
+    //! `ledger_entries`: one entry of the subsidy ledger (append-only).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ledger_entries")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub school_id: i64,
+        /// `grant` (拨付), `supplement` (补拨) or `clawback` (扣回).
+        pub kind: String,
+        pub people: i32,
+        pub rate: i64,
+        /// Signed yuan: a 扣回 is negative.
+        pub amount: i64,
+        #[sea_orm(column_type = "Text")]
+        pub reason: String,
+        /// `pending` (待审批), `paid` (已拨付) or `withdrawn` (已撤回).
+        pub status: String,
+        /// `YYYY-MM-DD`.
+        pub paid_on: Option<String>,
+        pub voucher: String,
+        pub prepared_by: Option<i64>,
+        pub prepared_at: DateTimeUtc,
+        pub approved_by: Option<i64>,
+        pub approved_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod subsidy_uses {
+    //! `subsidy_uses`: a receiving school's report of how its subsidy was used.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "subsidy_uses")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub school_id: i64,
+        /// JSON: `[[category, yuan], …]` in the batch's category order.
+        #[sea_orm(column_type = "Text")]
+        pub amounts: String,
+        pub total: i64,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        pub user_id: Option<i64>,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod reminders {
+    //! `reminders`: a reminder sent to a unit that is behind.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "reminders")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub org_id: i64,
+        pub reason: String,
+        #[sea_orm(column_type = "Text")]
+        pub message: String,
+        /// The day it was sent, `YYYY-MM-DD` in Asia/Shanghai (one a day per unit and reason).
+        pub day: String,
+        pub emailed: bool,
+        pub sent_by: Option<i64>,
+        pub sent_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -18,6 +18,7 @@ pub mod audit;
 pub mod backup;
 pub mod batches;
 pub mod checks;
+pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod forms;
@@ -30,6 +31,7 @@ pub mod selection;
 pub mod sessions;
 pub mod snapshot;
 pub mod submissions;
+pub mod term;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -40,6 +42,7 @@ pub use checks::{
     AffectedPeople, FormCheck, IndexedPerson, PersonKeys, PlacedFinding, SchoolCheck,
     StoredFormCheck, StoredSchoolCheck,
 };
+pub use dashboard::SubmitEvent;
 pub use db::{Actor, Backend, PageRequest, Paged, Store, Tx, db_time, now};
 pub use error::StoreError;
 pub use forms::{
@@ -61,4 +64,8 @@ pub use snapshot::{
 pub use submissions::{
     Decision, Review, ReviewReason, Submission, SubmissionFilter, SubmissionStatus,
     SubmissionVersion, SubmitRequest, VersionInfo, WorkflowFacts,
+};
+pub use term::{
+    ArrivalState, Assessment, EntryKind, EntryStatus, LedgerEntry, NewEntry, Reminder, SubsidyUse,
+    TermChange, TermContent, TermRow, TermVersion,
 };

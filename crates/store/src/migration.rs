@@ -12,6 +12,7 @@ mod m0001_initial;
 mod m0002_checks;
 mod m0003_security;
 mod m0004_selection;
+mod m0005_term;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_checks::Checks),
             Box::new(m0003_security::Security),
             Box::new(m0004_selection::Selection),
+            Box::new(m0005_term::Term),
         ]
     }
 }

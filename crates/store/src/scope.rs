@@ -11,11 +11,13 @@
 //! | `Enterprise(id)` | itself and the schools it has a partnership with | its own | none |
 //! | `StateOwnedRows` | enterprises of kind 国有企业 | those whose form was copied to 市国资委 when submitted | none |
 //! | `PrivateRows` | enterprises of kind 民营企业 | those whose form was copied to 市工商联 when submitted | none |
-//!
-//! The copies, selections and opinions of the oversight scopes are those routed to their body
-//! (`selection.rs`: `copy_filter`, `selection_filter`), decided at submission by
-//! `shuangshi_rules::copy_to`.
 //! | `None` | none | none | none |
+//!
+//! The routed copies and the selections (with their opinions) are rows that name their school,
+//! their enterprise and the oversight body their form was routed to at submission
+//! (`shuangshi_rules::copy_to`); [`Scope::routed_filter`] decides them for every scope alike: the
+//! commission all, 职成教处 those of 中职 schools, a school or an enterprise its own, an oversight
+//! scope those routed to its body.
 
 use sea_orm::sea_query::{Expr, LikeExpr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
@@ -54,6 +56,13 @@ fn nothing() -> Condition {
 
 fn everything() -> Condition {
     Condition::all()
+}
+
+/// The schools 职成教处 reviews (tier 中职), as a condition on `orgs`.
+fn vocational_schools() -> Condition {
+    Condition::all()
+        .add(orgs::Column::IsSchool.eq(true))
+        .add(orgs::Column::Category.eq(VOCATIONAL_TIER))
 }
 
 fn org_ids_where(cond: Condition) -> SelectStatement {
@@ -95,9 +104,7 @@ impl Scope {
     pub(crate) fn org_filter(&self) -> Condition {
         match *self {
             Scope::All => everything(),
-            Scope::VocationalSchools => Condition::all()
-                .add(orgs::Column::IsSchool.eq(true))
-                .add(orgs::Column::Category.eq(VOCATIONAL_TIER)),
+            Scope::VocationalSchools => vocational_schools(),
             Scope::School(id) => Condition::any()
                 .add(orgs::Column::Id.eq(id))
                 .add(orgs::Column::IsSchool.eq(false)),
@@ -125,11 +132,7 @@ impl Scope {
         match *self {
             Scope::All => everything(),
             Scope::VocationalSchools => Condition::all().add(
-                partnerships::Column::SchoolId.in_subquery(org_ids_where(
-                    Condition::all()
-                        .add(orgs::Column::IsSchool.eq(true))
-                        .add(orgs::Column::Category.eq(VOCATIONAL_TIER)),
-                )),
+                partnerships::Column::SchoolId.in_subquery(org_ids_where(vocational_schools())),
             ),
             Scope::School(id) => Condition::all().add(partnerships::Column::SchoolId.eq(id)),
             Scope::Enterprise(id) => {
@@ -164,16 +167,39 @@ impl Scope {
         match *self {
             Scope::All => everything(),
             Scope::VocationalSchools => Condition::all().add(
-                submissions::Column::SchoolId.in_subquery(org_ids_where(
-                    Condition::all()
-                        .add(orgs::Column::IsSchool.eq(true))
-                        .add(orgs::Column::Category.eq(VOCATIONAL_TIER)),
-                )),
+                submissions::Column::SchoolId.in_subquery(org_ids_where(vocational_schools())),
             ),
             Scope::School(id) => Condition::all().add(submissions::Column::SchoolId.eq(id)),
             Scope::Enterprise(_) | Scope::StateOwnedRows | Scope::PrivateRows | Scope::None => {
                 nothing()
             }
+        }
+    }
+
+    /// The condition on a table of routed rows (`copies`, `selections`), given its columns of the
+    /// school's id, the enterprise's id and the oversight body the form was routed to: the
+    /// commission sees every row, 职成教处 those of 中职 schools, a school or an enterprise its own,
+    /// 国资委 / 工商联 those routed to their body (never a draft: such rows exist from submission on).
+    pub(crate) fn routed_filter<C: ColumnTrait>(
+        &self,
+        school_id: C,
+        enterprise_id: C,
+        body: C,
+    ) -> Condition {
+        match *self {
+            Scope::All => everything(),
+            Scope::VocationalSchools => {
+                Condition::all().add(school_id.in_subquery(org_ids_where(vocational_schools())))
+            }
+            Scope::School(id) => Condition::all().add(school_id.eq(id)),
+            Scope::Enterprise(id) => Condition::all().add(enterprise_id.eq(id)),
+            Scope::StateOwnedRows => {
+                Condition::all().add(body.eq(shuangshi_rules::Oversight::StateAssets.as_str()))
+            }
+            Scope::PrivateRows => {
+                Condition::all().add(body.eq(shuangshi_rules::Oversight::Federation.as_str()))
+            }
+            Scope::None => nothing(),
         }
     }
 
@@ -237,6 +263,40 @@ mod tests {
         assert!(sql.contains("IN (SELECT"), "{sql}");
         assert!(sql.contains("\"copies\""), "{sql}");
         assert!(sql.contains("'sasac'"), "{sql}");
+    }
+
+    #[test]
+    fn routed_rows_are_decided_by_school_enterprise_and_body() {
+        use crate::entity::selections;
+        let sql = |scope: Scope| {
+            copies::Entity::find()
+                .filter(scope.routed_filter(
+                    copies::Column::SchoolId,
+                    copies::Column::EnterpriseId,
+                    copies::Column::Body,
+                ))
+                .build(DbBackend::Postgres)
+                .to_string()
+        };
+        assert!(!sql(Scope::All).contains(" = "), "{}", sql(Scope::All));
+        assert!(sql(Scope::StateOwnedRows).contains("\"body\" = 'sasac'"));
+        assert!(sql(Scope::PrivateRows).contains("\"body\" = 'federation'"));
+        assert!(sql(Scope::School(3)).contains("\"school_id\" = 3"));
+        assert!(sql(Scope::Enterprise(4)).contains("\"enterprise_id\" = 4"));
+        assert!(sql(Scope::VocationalSchools).contains("'中职'"));
+        assert!(sql(Scope::None).contains("1 = 0"));
+        let sql = selections::Entity::find()
+            .filter(Scope::Enterprise(4).routed_filter(
+                selections::Column::SchoolId,
+                selections::Column::EnterpriseId,
+                selections::Column::Body,
+            ))
+            .build(DbBackend::Sqlite)
+            .to_string();
+        assert!(
+            sql.contains("\"selections\".\"enterprise_id\" = 4"),
+            "{sql}"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait,
     QueryFilter, QueryOrder,
@@ -28,7 +28,7 @@ use crate::entity::{
     submissions, users,
 };
 use crate::error::StoreError;
-use crate::scope::{PRIVATE_KIND, STATE_OWNED_KIND, Scope, VOCATIONAL_TIER};
+use crate::scope::{PRIVATE_KIND, STATE_OWNED_KIND, Scope};
 
 /// Where a person stands in the selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -371,52 +371,22 @@ pub struct NewObjection {
 pub const OBJECTIONS_PER_HOUR: u64 = 3;
 pub const OBJECTIONS_PER_DAY: u64 = 10;
 
-/// The condition on `selections` for a scope.
-fn selection_filter(scope: &Scope) -> Condition {
-    match *scope {
-        Scope::All => Condition::all(),
-        Scope::VocationalSchools => Condition::all().add(
-            selections::Column::SchoolId.in_subquery(
-                Query::select()
-                    .column(orgs::Column::Id)
-                    .from(orgs::Entity)
-                    .and_where(orgs::Column::IsSchool.eq(true))
-                    .and_where(orgs::Column::Category.eq(VOCATIONAL_TIER))
-                    .to_owned(),
-            ),
-        ),
-        Scope::School(id) => Condition::all().add(selections::Column::SchoolId.eq(id)),
-        Scope::Enterprise(id) => Condition::all().add(selections::Column::EnterpriseId.eq(id)),
-        Scope::StateOwnedRows => Condition::all()
-            .add(selections::Column::Body.eq(shuangshi_rules::Oversight::StateAssets.as_str())),
-        Scope::PrivateRows => Condition::all()
-            .add(selections::Column::Body.eq(shuangshi_rules::Oversight::Federation.as_str())),
-        Scope::None => Condition::all().add(Expr::cust("1 = 0")),
-    }
+/// The condition on `selections` for a scope (decided in `scope.rs`).
+pub(crate) fn selection_filter(scope: &Scope) -> Condition {
+    scope.routed_filter(
+        selections::Column::SchoolId,
+        selections::Column::EnterpriseId,
+        selections::Column::Body,
+    )
 }
 
-/// The condition on `copies` for a scope.
+/// The condition on `copies` for a scope (decided in `scope.rs`).
 fn copy_filter(scope: &Scope) -> Condition {
-    match *scope {
-        Scope::All => Condition::all(),
-        Scope::VocationalSchools => Condition::all().add(
-            copies::Column::SchoolId.in_subquery(
-                Query::select()
-                    .column(orgs::Column::Id)
-                    .from(orgs::Entity)
-                    .and_where(orgs::Column::IsSchool.eq(true))
-                    .and_where(orgs::Column::Category.eq(VOCATIONAL_TIER))
-                    .to_owned(),
-            ),
-        ),
-        Scope::School(id) => Condition::all().add(copies::Column::SchoolId.eq(id)),
-        Scope::Enterprise(id) => Condition::all().add(copies::Column::EnterpriseId.eq(id)),
-        Scope::StateOwnedRows => Condition::all()
-            .add(copies::Column::Body.eq(shuangshi_rules::Oversight::StateAssets.as_str())),
-        Scope::PrivateRows => Condition::all()
-            .add(copies::Column::Body.eq(shuangshi_rules::Oversight::Federation.as_str())),
-        Scope::None => Condition::all().add(Expr::cust("1 = 0")),
-    }
+    scope.routed_filter(
+        copies::Column::SchoolId,
+        copies::Column::EnterpriseId,
+        copies::Column::Body,
+    )
 }
 
 /// The oversight body a scope speaks for.
@@ -553,7 +523,9 @@ fn objection_out(m: objections::Model) -> Result<Objection, StoreError> {
     })
 }
 
-async fn user_names(conn: &impl ConnectionTrait) -> Result<HashMap<i64, String>, StoreError> {
+pub(crate) async fn user_names(
+    conn: &impl ConnectionTrait,
+) -> Result<HashMap<i64, String>, StoreError> {
     Ok(users::Entity::find()
         .all(conn)
         .await?

@@ -351,7 +351,7 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     args.extend(db);
     let out = run(&args);
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
-    assert!(stdout(&out).contains("已备份：25 张表"), "{}", both(&out));
+    assert!(stdout(&out).contains("已备份：31 张表"), "{}", both(&out));
 
     let target = rt().block_on(TestDb::new());
     let target_url = target.url().to_owned();
