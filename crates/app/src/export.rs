@@ -37,6 +37,8 @@ pub struct RosterFilter {
     pub status: Option<SubmissionStatus>,
     /// Only people with a duplicate finding.
     pub dup: bool,
+    /// Only people whose partnership carries this tag (the industry cluster 「33618」 …).
+    pub tag: String,
 }
 
 /// One person of the list, as this user may see it.
@@ -146,6 +148,8 @@ pub struct Gathered {
     /// Whether the user sees only part of the batch (the totals are then partial).
     pub partial: bool,
     pub unmasked: bool,
+    /// The forms and stored findings the list was laid out from (its tally is the totals').
+    pub source: crate::BatchReport,
 }
 
 impl App {
@@ -162,6 +166,18 @@ impl App {
         let stored = self.batch_report(&scope, batch).await?;
         let forms = stored.forms;
         let report = stored.report;
+        // The partnerships carrying the tag asked for (only read when one is).
+        let tagged: Option<std::collections::HashSet<i64>> = match q.tag.trim() {
+            "" => None,
+            tag => Some(
+                self.batch_partnerships(&scope, batch.id)
+                    .await?
+                    .into_iter()
+                    .filter(|p| p.tags.iter().any(|t| t == tag))
+                    .map(|p| p.id)
+                    .collect(),
+            ),
+        };
         let registry = self.store.registry().await?;
         let mut status_of: HashMap<i64, SubmissionStatus> = HashMap::new();
         let filter = SubmissionFilter {
@@ -294,7 +310,10 @@ impl App {
                     && (q.kind.is_empty() || person.kind == q.kind)
                     && (q.district.is_empty() || person.district == q.district)
                     && wanted_status.is_none_or(|s| s == status)
-                    && (!q.dup || !person.duplicates.is_empty());
+                    && (!q.dup || !person.duplicates.is_empty())
+                    && tagged
+                        .as_ref()
+                        .is_none_or(|t| t.contains(&form.partnership_id));
                 if keep {
                     people.push(person);
                 }
@@ -346,6 +365,7 @@ impl App {
             districts: districts.into_iter().collect(),
             partial: !matches!(scope, Scope::All),
             unmasked: disclosure.full(),
+            source: crate::BatchReport { forms, report },
         })
     }
 }

@@ -11,19 +11,23 @@
 //!
 //! Modules: [`checks`] (the engine over stored forms, findings worded for people), [`findings`]
 //! (stored findings, the duplicate index), [`forms`] (form content: rows typed or a file, dry run
-//! or commit), [`submissions`] (submit and the review decisions), [`error`].
+//! or commit), [`submissions`] (submit and the review decisions), [`selection`] (遴选, 公示, the final list),
+//! [`term`] (聘期: arrival, placement, assessment), [`ledger`] (补助经费), [`error`].
 
 pub mod checks;
+pub mod dashboard;
 pub mod disclosure;
 pub mod error;
 pub mod export;
 pub mod findings;
 pub mod forms;
 pub mod import;
+pub mod ledger;
 pub mod orgs;
 pub mod people;
 pub mod selection;
 pub mod submissions;
+pub mod term;
 
 pub use disclosure::Disclosure;
 pub use error::{Error, Refusal, Result};

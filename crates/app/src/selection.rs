@@ -114,7 +114,7 @@ fn body_label(b: &str) -> &'static str {
 }
 
 /// Maps a store refusal to the refusal a user sees.
-fn refused(e: StoreError) -> Error {
+pub(crate) fn refused(e: StoreError) -> Error {
     match e {
         StoreError::State(_)
         | StoreError::Conflict(_)
