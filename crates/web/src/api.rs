@@ -114,7 +114,12 @@ pub fn routes() -> Routes {
         crate::selection::api_publications, crate::selection::api_publicity,
         crate::selection::api_final, crate::selection::api_approve,
         crate::selection::api_correction, crate::selection::api_objections,
-        crate::selection::api_objection, crate::selection::api_outcomes
+        crate::selection::api_objection, crate::selection::api_outcomes,
+        crate::public::api_lists, crate::public::api_list, crate::public::api_objection,
+        crate::admin::list::api_copies, crate::admin::list::api_opinion,
+        crate::term::api_list, crate::term::api_person, crate::term::api_record,
+        crate::term::api_remark, crate::term::api_close, crate::ledger::api_ledger,
+        crate::ledger::api_entry, crate::ledger::api_approve, crate::ledger::api_use
     ),
     components(schemas(
         ApiErrorBody, AccountJson, NewAccountJson, OneTimePassword, BatchJson, NewBatchJson,

@@ -186,8 +186,12 @@ mod tests {
             "vendor/htmx/htmx.min.js",
             "vendor/bootstrap-icons/bootstrap-icons.min.css",
             "vendor/bootstrap-icons/fonts/bootstrap-icons.woff2",
+            "vendor/echarts/echarts.min.js",
+            "vendor/echarts/LICENSE",
+            "vendor/echarts/NOTICE",
             "app.css",
             "app.js",
+            "dashboard.js",
         ] {
             assert!(Assets::get(path).is_some(), "{path}");
         }

@@ -42,6 +42,7 @@ pub mod enterprise;
 pub mod error;
 pub mod filters;
 pub mod fmt;
+pub mod ledger;
 pub mod pages;
 pub mod people;
 pub mod policy;
@@ -52,6 +53,7 @@ pub mod security;
 pub mod selection;
 pub mod session;
 pub mod state;
+pub mod term;
 pub mod throttle;
 pub mod ui;
 
@@ -75,6 +77,8 @@ pub fn routes() -> policy::Routes {
         .merge(people::routes())
         .merge(selection::routes())
         .merge(public::routes())
+        .merge(term::routes())
+        .merge(ledger::routes())
 }
 
 /// The whole web application: [`routes`] behind the policy guard, the session layer and the

@@ -107,6 +107,8 @@ pub fn rules() -> Vec<RouteRule> {
         crate::people::POLICY,
         crate::selection::POLICY,
         crate::public::POLICY,
+        crate::term::POLICY,
+        crate::ledger::POLICY,
     ]
     .concat()
 }

@@ -138,6 +138,10 @@ pub struct ListPage {
     pub working_days: u32,
     /// The 公示 takes objections now.
     pub open: bool,
+    /// Where the list stands: 公示中, 公示期已结束 or 已公布.
+    pub state: &'static str,
+    /// The tag's colour class for `state`.
+    pub state_tag: &'static str,
     /// 公布日期 of a final list.
     pub published: String,
     /// 修订于 … (a final list's revision after the first), else empty.
@@ -231,11 +235,21 @@ async fn list_view(
     } else {
         (when(list.publication.published_at), String::new())
     };
+    let open = list.publication.is_open(Utc::now());
+    let (state, state_tag) = if final_list {
+        ("已公布", "tag-green")
+    } else if open {
+        ("公示中", "tag-blue")
+    } else {
+        ("公示期已结束", "tag-grey")
+    };
     Ok(ListPage {
         number: list.batch_number,
         title: public_title(&list),
         window: window_of(&list),
-        open: list.publication.is_open(Utc::now()),
+        open,
+        state,
+        state_tag,
         working_days: list.working_days,
         batch_name: list.batch_name,
         final_list,

@@ -61,6 +61,8 @@ pub fn menu_for(role: Role) -> Vec<MenuItem> {
             item("partners", "合作企业", "/partners", "buildings"),
             item("forms", "推荐表", "/forms", "file-earmark-spreadsheet"),
             item("submissions", "报送", "/submissions", "send"),
+            item("term", "聘期管理", "/term", "person-workspace"),
+            item("ledger", "补助经费", "/ledger", "cash-coin"),
             item("notices", "通知与模板", "/notices", "megaphone"),
         ],
         Role::EnterpriseOfficer => vec![
@@ -72,6 +74,7 @@ pub fn menu_for(role: Role) -> Vec<MenuItem> {
                 "/confirmations",
                 "person-check",
             ),
+            item("term", "聘期管理", "/term", "person-workspace"),
         ],
         Role::Admin => vec![
             dashboard,
@@ -81,6 +84,8 @@ pub fn menu_for(role: Role) -> Vec<MenuItem> {
             item("roster", "汇总名单", "/roster", "table"),
             item("selection", "遴选与公布", "/selection", "list-check"),
             item("list", "报送分送", "/list", "send-check"),
+            item("term", "聘期管理", "/term", "person-workspace"),
+            item("ledger", "补助经费", "/ledger", "cash-coin"),
             item("audit", "审计日志", "/admin/audit", "shield-lock"),
             item("accounts", "账号管理", "/admin/accounts", "people"),
         ],
@@ -88,6 +93,7 @@ pub fn menu_for(role: Role) -> Vec<MenuItem> {
             dashboard,
             item("review", "报送审核", "/review", "clipboard-check"),
             item("roster", "汇总名单", "/roster", "table"),
+            item("term", "聘期管理", "/term", "person-workspace"),
         ],
         Role::SasacViewer | Role::FederationViewer => {
             vec![item("list", "名单查阅", "/list", "card-list")]
@@ -347,12 +353,17 @@ impl fmt::Display for Status {
 /// The tag class for a status label; unknown labels get the neutral grey.
 pub fn tag_class(label: &str) -> &'static str {
     match label {
-        "已报送" | "待确认" | "待审核" | "公示中" | "待复核" => "tag tag-blue",
-        "已退回" | "待遴选" | "待拨付" => "tag tag-orange",
-        "已受理" | "入选" | "已确认" | "已拨付" | "正常" | "已公布" | "已发布" | "异议不成立" => {
-            "tag tag-green"
+        "已报送" | "待确认" | "待审核" | "公示中" | "待复核" | "待审批" => {
+            "tag tag-blue"
         }
-        "未入选" | "已拒绝" | "已锁定" | "已停用" | "异议成立" => "tag tag-red",
+        "已退回" | "待遴选" | "待拨付" | "待补拨" | "待扣回" | "未填报" => {
+            "tag tag-orange"
+        }
+        "已受理" | "入选" | "已确认" | "已拨付" | "正常" | "已公布" | "已发布" | "异议不成立"
+        | "已到岗" | "优秀" | "合格" => "tag tag-green",
+        "未入选" | "已拒绝" | "已锁定" | "已停用" | "异议成立" | "未到岗" | "不合格" => {
+            "tag tag-red"
+        }
         "待处理" | "更正中" => "tag tag-orange",
         _ => "tag tag-grey",
     }
@@ -732,11 +743,19 @@ mod tests {
     fn each_role_sees_only_its_menu() {
         assert_eq!(
             labels(Role::SchoolOfficer),
-            ["工作台", "合作企业", "推荐表", "报送", "通知与模板"]
+            [
+                "工作台",
+                "合作企业",
+                "推荐表",
+                "报送",
+                "聘期管理",
+                "补助经费",
+                "通知与模板"
+            ]
         );
         assert_eq!(
             labels(Role::EnterpriseOfficer),
-            ["工作台", "合作学校", "待确认人员"]
+            ["工作台", "合作学校", "待确认人员", "聘期管理"]
         );
         assert_eq!(
             labels(Role::Admin),
@@ -748,13 +767,15 @@ mod tests {
                 "汇总名单",
                 "遴选与公布",
                 "报送分送",
+                "聘期管理",
+                "补助经费",
                 "审计日志",
                 "账号管理"
             ]
         );
         assert_eq!(
             labels(Role::VocationalReviewer),
-            ["工作台", "报送审核", "汇总名单"]
+            ["工作台", "报送审核", "汇总名单", "聘期管理"]
         );
         assert_eq!(labels(Role::SasacViewer), ["名单查阅"]);
         assert_eq!(labels(Role::FederationViewer), ["名单查阅"]);

@@ -15,8 +15,6 @@ use serde::Deserialize;
 
 use crate::policy::{Access, RouteRule, Routes, roles};
 
-pub use list::oversight_list;
-
 const ADMIN: Access = Access::Roles(roles::ADMIN);
 const COMMISSION: Access = Access::Roles(roles::COMMISSION);
 

@@ -51,6 +51,9 @@ pub struct RosterQuery {
     /// `1`: only people with a duplicate finding (D01–D03).
     #[serde(default)]
     pub dup: String,
+    /// A tag of the partnership (the industry cluster 「33618」, 「成渝地区双城经济圈」).
+    #[serde(default)]
+    pub tag: String,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]
@@ -63,7 +66,7 @@ pub struct RosterQuery {
 
 impl RosterQuery {
     /// The filters by name, in the order of the search form.
-    fn filters(&self) -> [(&'static str, &str); 8] {
+    fn filters(&self) -> [(&'static str, &str); 9] {
         [
             ("q", &self.q),
             ("tier", &self.tier),
@@ -73,6 +76,7 @@ impl RosterQuery {
             ("district", &self.district),
             ("status", &self.status),
             ("dup", &self.dup),
+            ("tag", &self.tag),
         ]
     }
 
@@ -93,6 +97,7 @@ impl RosterQuery {
             district: self.district.clone(),
             status: crate::review::parse_status(&self.status),
             dup: !self.dup.is_empty(),
+            tag: self.tag.trim().to_owned(),
         }
     }
 
@@ -253,6 +258,15 @@ pub async fn page(
             "报送状态",
             &q.status,
             statuses,
+        ))
+        .field(SearchField::select(
+            "tag",
+            "产业集群",
+            &q.tag,
+            crate::school::PARTNER_TAGS
+                .iter()
+                .map(|t| SelectOption::new(*t, *t))
+                .collect(),
         ))
         .field(SearchField::select(
             "dup",

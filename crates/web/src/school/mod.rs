@@ -12,7 +12,7 @@ pub mod api;
 pub mod checks;
 mod forms;
 
-pub(crate) use forms::{XLSX, attachment};
+pub(crate) use forms::{XLSX, attachment, school_standing};
 mod import;
 mod notices;
 mod partners;
@@ -20,7 +20,7 @@ mod scans;
 mod submit;
 
 pub use partners::{
-    ListQuery as PartnerQuery, PartnerRow, filtered as filtered_partners,
+    ListQuery as PartnerQuery, PartnerRow, TAGS as PARTNER_TAGS, filtered as filtered_partners,
     status_options as partner_status_options,
 };
 

@@ -1,17 +1,28 @@
-//! The journey of issue 3 in Debian's Chromium, through the real server on a loopback port and the
-//! database of the run (SQLite, or PostgreSQL with `TEST_DATABASE_URL`): a school logs in, uploads
-//! a form with an error, sees it on the cell and fixes it; the enterprise confirms; the school
-//! uploads the sealed scan and submits; the commission returns it with a reason; the school
-//! corrects and resubmits; the commission accepts. Every step is clicked and typed as a clerk
-//! would, with the pages' own dialogs.
+//! The journeys in Debian's Chromium, through the real server on a loopback port and the database
+//! of the run (SQLite, or PostgreSQL with `TEST_DATABASE_URL`).
+//!
+//! 1. Issue 3: a school logs in, uploads a form with an error, sees it on the cell and fixes it;
+//!    the enterprise confirms; the school uploads the sealed scan and submits; the commission
+//!    returns it with a reason; the school corrects and resubmits; the commission accepts.
+//! 2. Issue 9: the commission selects the accepted people on 遴选与公布 and publishes the 公示; an
+//!    anonymous visitor reads it on a 390 px phone screen and at 1366×768 (nothing wider than the
+//!    screen, the names shown, no mobile or other non-public value); after the 公示期 the
+//!    commission proposes the final list, a second 市教委管理员 approves it, and the visitor sees
+//!    the 正式名单, 已公布.
+//!
+//! Every step is clicked and typed as a clerk would, with the pages' own dialogs.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use axum::http::StatusCode;
+use serde_json::json;
 use shuangshi_rules::Column;
-use shuangshi_store::{Role, Scope, SubmissionStatus, User};
+use shuangshi_store::{
+    PublicationKind, PublicationState, Role, Scope, SelectionStatus, SubmissionStatus, User,
+};
 
-use crate::school::{PNG, engineer, open_batch, pair, partner, teacher, xlsx};
+use crate::school::{PNG, engineer, open_batch, pair, partner, prepared, teacher, xlsx};
 use crate::support::{PASSWORD, TestApp};
 use crate::webdriver::Browser;
 
@@ -224,4 +235,305 @@ async fn a_school_submits_in_chromium_and_the_commission_returns_then_accepts() 
     assert_eq!(sub.current_version, Some(2));
     let check = app.store().verify_audit().await.unwrap();
     assert!(check.is_ok() && check.checked > 10, "{check:?}");
+}
+
+/// Elements that stick out of the viewport sideways (outside any box that scrolls or clips them
+/// on purpose), and the document's own scroll width: empty when the page fits the screen.
+const OVERFLOW: &str = r#"
+const vw = document.documentElement.clientWidth;
+const out = [];
+const hints = [];
+const de = document.documentElement;
+if (de.scrollWidth > window.innerWidth) out.push(`document ${de.scrollWidth} px > ${window.innerWidth} px`);
+if (document.body.scrollWidth > vw) out.push(`body ${document.body.scrollWidth} px > ${vw} px`);
+const clipped = (el) => {
+  for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(p).overflowX)) return true;
+  }
+  return false;
+};
+const named = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+  (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+for (const el of document.body.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0 || clipped(el)) continue;
+  if (r.right > vw + 0.5 || r.left < -0.5) {
+    out.push(`${named(el)}: ${Math.round(r.left)}–${Math.round(r.right)} px of ${vw} px`);
+  } else if (getComputedStyle(el).overflowX === 'visible' && el.clientWidth > 0 &&
+             el.scrollWidth > el.clientWidth + 1) {
+    // Text wider than its box spills out without being an element itself.
+    hints.push(`${named(el)}: content ${el.scrollWidth} px in ${el.clientWidth} px`);
+  }
+}
+return out.length ? out.concat(hints).slice(0, 16) : [];
+"#;
+
+/// The page fits a screen `width` px wide: nothing scrolls sideways.
+fn assert_fits(b: &Browser, width: u32, what: &str) {
+    let over = b.script(OVERFLOW, json!([]));
+    let over: Vec<String> = over
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !over.is_empty() {
+        b.fail(&format!(
+            "{what} is wider than a {width} px screen: {over:?}"
+        ));
+    }
+}
+
+/// What the public may never read, searched for in the page's HTML and text: every person's
+/// mobile (as stored and masked), account number, title and bank, and the form's contact phone;
+/// and anything that looks like a mobile number at all.
+fn assert_public_only(b: &Browser, secrets: &[String], what: &str) {
+    let html = b.source();
+    let text = b.text();
+    for s in secrets {
+        if html.contains(s.as_str()) || text.contains(s.as_str()) {
+            b.fail(&format!("{what} shows the non-public value 「{s}」"));
+        }
+    }
+    let digits: Vec<char> = text.chars().collect();
+    for w in digits.windows(11) {
+        if w[0] == '1' && ('3'..='9').contains(&w[1]) && w.iter().all(char::is_ascii_digit) {
+            let s: String = w.iter().collect();
+            b.fail(&format!("{what} shows something like a mobile number: {s}"));
+        }
+    }
+    if text.contains("****") {
+        b.fail(&format!("{what} shows a masked number"));
+    }
+}
+
+/// The anonymous visitor reads `/public` (showing `index_shows`) and the batch's list at
+/// `width`×`height`; returns the list page's visible text.
+#[allow(clippy::too_many_arguments)]
+fn visit(
+    b: &Browser,
+    base: &str,
+    number: u32,
+    index_shows: &str,
+    width: u32,
+    height: u32,
+    names: &[&str],
+    secrets: &[String],
+    label: &str,
+) -> String {
+    b.set_window_size(width, height);
+    b.clear_cookies();
+    b.goto(&format!("{base}/public"));
+    b.wait_text(&["公示公告", index_shows]);
+    assert_fits(b, width, "/public");
+    assert_public_only(b, secrets, "/public");
+    b.screenshot(&format!("{label}-index-{width}"));
+    b.click(&format!(".public-list-title a[href='/public/{number}']"));
+    b.wait_path(&format!("/public/{number}"));
+    b.wait_text(names);
+    assert_fits(b, width, "the list");
+    assert_public_only(b, secrets, "the list");
+    // A phone reads one card per person, each value under its label; a wide screen a table.
+    let display = b
+        .script(
+            "return getComputedStyle(document.querySelector('.public-table td.col-name')).display",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if width < 640 {
+        assert_eq!(display, "flex", "a card per person on a {width} px screen");
+    } else {
+        assert_eq!(display, "table-cell", "a table on a {width} px screen");
+        let inner = b.script(
+            "const w = document.querySelector('.public-table-wrap'); return w.scrollWidth <= w.clientWidth",
+            json!([]),
+        );
+        assert_eq!(
+            inner,
+            json!(true),
+            "the table fits at {width} px without scrolling"
+        );
+    }
+    b.screenshot(&format!("{label}-list-{width}"));
+    b.text()
+}
+
+/// Ends the running 公示's window, as if its working days had passed (as `selection.rs` does).
+async fn end_window(app: &TestApp) {
+    let n = app
+        .db
+        .execute(
+            "UPDATE publications SET opens_at = '2000-01-01 00:00:00+00:00', \
+             closes_at = '2000-01-02 00:00:00+00:00' WHERE kind = 'publicity'",
+        )
+        .await;
+    assert!(n > 0, "no 公示 to end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_commission_publishes_in_chromium_and_a_visitor_reads_it_on_a_phone_and_a_laptop() {
+    let app = TestApp::new().await;
+    let batch = open_batch(&app).await;
+    // Long names, so the phone's cards have to wrap them.
+    let p = pair(&app, "两江新区智能制造与工业互联网产教融合示范", "中职").await;
+    let (_, form) = prepared(&app, &batch, &p).await;
+    let sid = crate::review::submit(&app, &batch, &p).await;
+    let admin = app.user(Role::Admin).await;
+    let checker = app.user(Role::Admin).await;
+    let mut commission = app.login_as(&admin, PASSWORD).await;
+    let r = commission
+        .post_form(&format!("/review/{sid}/accept"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let people = app
+        .store()
+        .list_selections(&Scope::All, batch.id)
+        .await
+        .unwrap();
+    assert_eq!(people.len(), 2);
+    let teacher_id = people
+        .iter()
+        .find(|s| s.direction == "school")
+        .expect("the teacher")
+        .id;
+    let names: Vec<String> = people.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+
+    // Everything of the form the public may not read.
+    // (The form's footer phone is left out: the tests' forms give the commission's own number,
+    // which the 公示 names as where to object.)
+    let mut secrets = Vec::new();
+    for row in &form.rows {
+        for col in [
+            Column::Mobile,
+            Column::AccountNumber,
+            Column::Title,
+            Column::Bank,
+        ] {
+            let v = row.cells[col as usize].trim();
+            if !v.is_empty() && v != "无" {
+                secrets.push(v.to_owned());
+            }
+        }
+        let m = row.cells[Column::Mobile as usize].trim();
+        if m.len() == 11 {
+            secrets.push(format!("{}****{}", &m[..3], &m[7..]));
+        }
+    }
+    assert!(secrets.len() >= 8, "{secrets:?}");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let service = app
+        .router
+        .clone()
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+    let rt = tokio::runtime::Handle::current();
+    let number = batch.number;
+
+    tokio::task::block_in_place(|| {
+        let b = Browser::start("publication");
+
+        // 1. The commission marks the teacher 入选 by ticking the row, then the whole filtered
+        //    list through the page's dialog, and publishes the 公示.
+        login(&b, &base, &admin);
+        b.goto(&format!("{base}/selection"));
+        b.wait_text(&["遴选", names[0], names[1], "待遴选"]);
+        b.wait_text_of("#count-pending", "2");
+        b.click(&format!("input[name=id][value='{teacher_id}']"));
+        b.click("#bulk button[name=status][value=selected]");
+        b.wait_text_of("#count-selected", "1");
+        b.click("form[action='/selection/decide'][data-confirm] button[type=submit]");
+        b.confirm_dialog();
+        b.wait_text_of("#count-selected", "2");
+        b.wait_text_of("#count-pending", "0");
+        b.screenshot("1-selected");
+        b.click("form[action='/selection/publicity'] button[type=submit]");
+        b.confirm_dialog();
+        b.wait_text(&["公示中", "公示期至"]);
+        b.screenshot("2-publicity");
+
+        // 2. An anonymous visitor on a phone and on a laptop: the 公示 with its window and the
+        //    objection form, every name, nothing else.
+        for (w, h) in [(390, 844), (1366, 768)] {
+            let text = visit(
+                &b,
+                &base,
+                number,
+                "公示中 · 受理异议",
+                w,
+                h,
+                &names,
+                &secrets,
+                "publicity",
+            );
+            assert!(
+                text.contains("公示中") && text.contains("公示期") && text.contains("对公示有异议"),
+                "{text}"
+            );
+            assert!(b.exists("form[action$='/objections']"));
+        }
+
+        // 3. The window ends; the commission proposes the final list and a second
+        //    administrator approves it.
+        rt.block_on(end_window(&app));
+        b.set_window_size(1440, 1000);
+        login(&b, &base, &admin);
+        b.goto(&format!("{base}/selection"));
+        b.fill("#final-note", "公示期满无异议");
+        b.click("form[action='/selection/final'] button[type=submit]");
+        b.confirm_dialog();
+        b.wait_text(&["待复核", "须由另一位市教委管理员复核"]);
+        login(&b, &base, &checker);
+        b.goto(&format!("{base}/selection"));
+        b.click("form[action$='/approve'] button[type=submit]");
+        b.confirm_dialog();
+        b.wait_text(&["已公布", "正式名单已公布"]);
+        b.screenshot("3-final");
+
+        // 4. The visitor sees the final list, 已公布, on both screens.
+        for (w, h) in [(390, 844), (1366, 768)] {
+            let text = visit(
+                &b,
+                &base,
+                number,
+                "正式名单",
+                w,
+                h,
+                &names,
+                &secrets,
+                "final",
+            );
+            assert!(
+                text.contains("已公布")
+                    && text.contains("公布日期")
+                    && !text.contains("对公示有异议"),
+                "{text}"
+            );
+        }
+    });
+    server.abort();
+
+    // What the clicks left: both people selected, the final list published by the second
+    // administrator, and an intact audit chain.
+    let people = app
+        .store()
+        .list_selections(&Scope::All, batch.id)
+        .await
+        .unwrap();
+    assert!(people.iter().all(|s| s.status == SelectionStatus::Selected));
+    let pubs = app.store().list_publications(batch.id).await.unwrap();
+    let fin = pubs
+        .iter()
+        .find(|p| p.kind == PublicationKind::Final)
+        .expect("a final list");
+    assert_eq!(fin.state, PublicationState::Published);
+    assert_eq!(fin.entries.len(), 2);
+    let check = app.store().verify_audit().await.unwrap();
+    assert!(check.is_ok(), "{check:?}");
 }

@@ -207,6 +207,18 @@ pub async fn partner(app: &TestApp, batch: &BatchRecord, p: &Pair) -> i64 {
 /// Partnership confirmed, rows stored, confirmed and sealed, through the store (for tests that
 /// need a school further along). Returns (partnership, form).
 pub async fn prepared(app: &TestApp, batch: &BatchRecord, p: &Pair) -> (i64, FormRecord) {
+    prepared_with(app, batch, p, "13800138000", "13900139000").await
+}
+
+/// [`prepared`] with the teacher's and the engineer's mobile numbers (distinct people across
+/// schools).
+pub async fn prepared_with(
+    app: &TestApp,
+    batch: &BatchRecord,
+    p: &Pair,
+    teacher_mobile: &str,
+    engineer_mobile: &str,
+) -> (i64, FormRecord) {
     let s = app.store();
     let a = Actor::system();
     let (pt, fid) = partner_with(app, batch, p).await;
@@ -216,8 +228,8 @@ pub async fn prepared(app: &TestApp, batch: &BatchRecord, p: &Pair) -> (i64, For
         filler: "王老师".into(),
         phone: "023-63865672".into(),
         rows: vec![
-            cells(&teacher(p, "13800138000")),
-            cells(&engineer(p, "13900139000")),
+            cells(&teacher(p, teacher_mobile)),
+            cells(&engineer(p, engineer_mobile)),
         ],
     };
     let out = s

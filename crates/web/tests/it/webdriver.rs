@@ -390,6 +390,58 @@ impl Browser {
         }
     }
 
+    /// Resizes the window (`POST /session/{id}/window/rect`) and waits until the page's viewport
+    /// has the new width: headless Chromium draws no frame at the sides, so the viewport is as wide
+    /// as the window (a 390 px window is a 390 px phone screen).
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        self.must(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        );
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let inner = self.script("return window.innerWidth", json!([]));
+            if inner.as_u64() == Some(u64::from(width)) {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!(
+                    "the viewport stayed {inner} px wide after resizing the window to {width} px"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The page's HTML as the browser holds it now.
+    pub fn source(&self) -> String {
+        self.must("GET", "/source", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Waits until the text of the first element matching `css` is `expected` (trimmed).
+    pub fn wait_text_of(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let now = self
+                .try_find(css)
+                .and_then(|id| self.call("GET", &format!("/element/{id}/text"), None).ok())
+                .and_then(|v| v.as_str().map(|t| t.trim().to_owned()));
+            if now.as_deref() == Some(expected) {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!(
+                    "`{css}` never read 「{expected}」 (last: {now:?})"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Forgets every cookie of the current site (signs the user out without a click).
     pub fn clear_cookies(&self) {
         // On a blank page there is no site yet: nothing to forget.
