@@ -474,6 +474,8 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                 params.number = 9;
                 params.name = "第九批".to_owned();
                 params.term = "2023年秋季学期".to_owned();
+                // Its term dates follow from the term (2023-09-01 – 2024-01-15).
+                params.term_schedule = None;
                 let tz = params.deadline.timezone();
                 params.deadline = (Utc::now() + Duration::days(1)).with_timezone(&tz);
                 store.create_batch(&params, &sys).await.map_err(e)?
@@ -523,6 +525,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                 .map_err(refused)?;
         }
         store.close_batch(nine.id, &sys).await.map_err(e)?;
+        seed_term(&app, &nine, &maker, &checker).await?;
         // 待企业确认.
         partner("重庆辛技师学院", "重庆癸商贸有限公司", None).await?;
         println!("演示数据已生成。");
@@ -534,6 +537,149 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
             role.label(),
             org_name.map(|o| format!("（{o}）")).unwrap_or_default()
         );
+    }
+    Ok(())
+}
+
+/// 第九批 through its term: every receiving unit records the arrival and placement, all but one
+/// person is assessed (a W05 to see), the receiving schools are paid by one administrator and
+/// approved by the other, one person is later recorded 未到岗 and the money taken back (扣回),
+/// and one school reports the use of its subsidy.
+async fn seed_term(
+    app: &shuangshi_app::App,
+    nine: &shuangshi_store::BatchRecord,
+    maker: &Actor,
+    checker: &Actor,
+) -> anyhow::Result<()> {
+    use shuangshi_app::term::TermForm;
+    let refused = |err: shuangshi_app::Error| anyhow!("{err}");
+    let sys = Actor::system();
+    let rows = app
+        .store()
+        .term_rows(&Scope::All, nine.id)
+        .await
+        .map_err(e)?;
+    let starts = nine.params.schedule().starts;
+    let receiver = |r: &shuangshi_store::TermRow| {
+        if r.direction == "enterprise" {
+            Scope::School(r.school_id)
+        } else {
+            Scope::Enterprise(r.enterprise_id)
+        }
+    };
+    let last = rows.len().saturating_sub(1);
+    for (i, r) in rows.iter().enumerate() {
+        let form = TermForm {
+            arrival: "arrived".to_owned(),
+            arrived_on: (starts + Duration::days(i64::try_from(i % 5).unwrap_or(0))).to_string(),
+            post: if r.listed_post.is_empty() {
+                "技术骨干".to_owned()
+            } else {
+                r.listed_post.clone()
+            },
+            tasks: "参与专业建设与课程开发，指导学生实训，开展校企联合技术攻关一项。".to_owned(),
+            duties: "每周到岗不少于3天；承担一门实训课程；参加教研活动与项目例会。".to_owned(),
+            assessment: if i == last {
+                String::new()
+            } else if i % 3 == 0 {
+                "excellent".to_owned()
+            } else {
+                "pass".to_owned()
+            },
+            summary: if i == last {
+                String::new()
+            } else {
+                "聘期任务全部完成，工作认真负责，校企双方评价良好。".to_owned()
+            },
+            ..TermForm::default()
+        };
+        app.record_term(&receiver(r), &sys, nine, r.selection_id, 0, &form)
+            .await
+            .map_err(refused)?;
+    }
+    // Every receiving school is paid (prepared by one administrator, approved by the other).
+    let d = shuangshi_app::Disclosure::new(Role::Admin, maker.clone(), false);
+    let ledger = app
+        .ledger(&Scope::All, nine, &d, Utc::now())
+        .await
+        .map_err(refused)?;
+    let paid_on = nine.params.schedule().starts + Duration::days(20);
+    for (i, row) in ledger.rows.iter().enumerate() {
+        let entry = app
+            .pay(
+                maker,
+                nine,
+                row.school_id,
+                &paid_on.to_string(),
+                &format!("渝教财〔2023〕{}号", 101 + i),
+            )
+            .await
+            .map_err(refused)?;
+        if entry.status == shuangshi_store::EntryStatus::Pending {
+            app.approve_entry(checker, entry.id)
+                .await
+                .map_err(refused)?;
+        }
+    }
+    // One engineer is later found not to have taken up the post: recorded 未到岗, money taken back.
+    if let Some(r) = rows.iter().find(|r| r.direction == "enterprise") {
+        let now = app
+            .store()
+            .term_row(&Scope::All, r.selection_id)
+            .await
+            .map_err(e)?
+            .ok_or_else(|| anyhow!("演示聘期记录缺失"))?;
+        let form = TermForm {
+            arrival: "absent".to_owned(),
+            absent_reason: "本人因企业重大项目攻关无法脱产，经校企协商未到岗".to_owned(),
+            ..TermForm::default()
+        };
+        app.record_term(&receiver(r), &sys, nine, r.selection_id, now.version, &form)
+            .await
+            .map_err(refused)?;
+        let entry = app
+            .adjust(
+                maker,
+                nine,
+                r.school_id,
+                shuangshi_store::EntryKind::Clawback,
+                &nine.params.subsidy_per_person.to_string(),
+                &format!("{}未到岗，扣回其补助", r.name),
+                &(paid_on + Duration::days(30)).to_string(),
+                "渝教财〔2023〕201号",
+            )
+            .await
+            .map_err(refused)?;
+        if entry.status == shuangshi_store::EntryStatus::Pending {
+            app.approve_entry(checker, entry.id)
+                .await
+                .map_err(refused)?;
+        }
+    }
+    // The first receiving school reports how it used the money.
+    let ledger = app
+        .ledger(&Scope::All, nine, &d, Utc::now())
+        .await
+        .map_err(refused)?;
+    if let Some(row) = ledger.rows.iter().find(|r| r.paid > 0) {
+        let cats = &nine.params.subsidy.categories;
+        let mut amounts: Vec<(String, String)> =
+            cats.iter().map(|c| (c.clone(), "0".to_owned())).collect();
+        if let Some(first) = amounts.first_mut() {
+            first.1 = (row.paid / 2).to_string();
+        }
+        if let Some(second) = amounts.get_mut(1) {
+            second.1 = (row.paid - row.paid / 2).to_string();
+        }
+        app.report_use(
+            &Scope::School(row.school_id),
+            &sys,
+            nine,
+            &amounts,
+            "按学校经费管理办法统筹使用",
+        )
+        .await
+        .map_err(refused)?;
     }
     Ok(())
 }

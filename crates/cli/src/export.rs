@@ -1,6 +1,7 @@
 //! `shuangshi export roster|public|ledger`: the commission's lists as files. The roster is the
 //! web export's (`shuangshi_app::export`), unmasked (the commission's own list) and audited; the
-//! published list and the subsidy ledger do not exist yet and are refused with a message.
+//! public list is the one in force (public fields only); the ledger is the finance office's
+//! workbook (`shuangshi_app::ledger`), the only export with full account numbers.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +21,7 @@ pub enum Kind {
     Roster,
     /// 公开名单：正式名单已公布时为正式名单，否则为公示名单（只含公开字段）
     Public,
-    /// 补助台账（尚未提供）
+    /// 补助经费拨付表（财务用，含完整账号；仅 xlsx）
     Ledger,
 }
 
@@ -45,11 +46,7 @@ pub struct Options {
 pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
     match opts.what {
         Kind::Public => return public(opts),
-        Kind::Ledger => {
-            return Err(anyhow!(
-                "补助台账尚不能导出：本系统还没有补助发放环节（上线后提供）；现在可导出汇总名单：shuangshi export roster --out 文件"
-            ));
-        }
+        Kind::Ledger => return ledger(opts),
         Kind::Roster => {}
     }
     ops::runtime()?.block_on(async {
@@ -184,6 +181,45 @@ fn public(opts: Options) -> anyhow::Result<ExitCode> {
             .await
             .map_err(|e| anyhow!("{e}"))?;
         println!("已导出{title}：{n} 人 → {}", opts.out.display());
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `shuangshi export ledger`: the finance office's workbook of the subsidy (full account numbers;
+/// audited as `export.ledger` by the use case). Default batch: the latest with a final list.
+fn ledger(opts: Options) -> anyhow::Result<ExitCode> {
+    if opts.format != FileFormat::Xlsx {
+        return Err(anyhow!(
+            "补助经费拨付表只导出 xlsx（含完整账号，供财务处使用）；请去掉 --format csv"
+        ));
+    }
+    ops::runtime()?.block_on(async {
+        let session = ops::open(&opts.db, &opts.operator).await?;
+        let batch = match opts.batch.as_deref() {
+            Some(_) => ops::batch(&session.app, opts.batch.as_deref()).await?,
+            None => session
+                .app
+                .term_batch(None)
+                .await
+                .map_err(|e| anyhow!("{e}"))?,
+        };
+        let bytes = session
+            .app
+            .ledger_xlsx(&session.actor, &batch)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        std::fs::write(&opts.out, &bytes).map_err(|e| {
+            anyhow!(
+                "无法写入「{}」：{}",
+                opts.out.display(),
+                shuangshi_sheet::io_reason(&e)
+            )
+        })?;
+        println!(
+            "已导出{}补助经费拨付表（含完整账号，已记入审计日志）→ {}",
+            batch.name,
+            opts.out.display()
+        );
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -807,6 +807,50 @@ fn serve_starts_answers_healthz_and_makes_tokens() {
     let out = shuangshi(&["audit", "verify", "--data-dir", &data_arg]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("审计日志校验通过"));
+
+    // The demo's 第九批 went through its term: its paid ledger exports for the finance office,
+    // with every receiving school's full account number.
+    let ledger = dir.path().join("ledger.xlsx");
+    let ledger_arg = ledger.display().to_string();
+    let out = shuangshi(&[
+        "export",
+        "ledger",
+        "--out",
+        &ledger_arg,
+        "--data-dir",
+        &data_arg,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("第九批补助经费拨付表"),
+        "{}",
+        stdout(&out)
+    );
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&ledger).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut book, "补助经费").unwrap();
+    let text: Vec<String> = range.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(text.iter().any(|c| c.contains("扣回")), "{text:?}");
+    assert!(
+        !text.iter().any(|c| c.contains('*')),
+        "the finance export is unmasked: {text:?}"
+    );
+    let out = shuangshi(&[
+        "export",
+        "ledger",
+        "--format",
+        "csv",
+        "--out",
+        &ledger_arg,
+        "--data-dir",
+        &data_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("只导出 xlsx"));
 }
 
 #[test]
