@@ -49,6 +49,26 @@ pub struct Batch {
     /// [`Batch::subsidy_per_person`].
     #[serde(default)]
     pub subsidy: Subsidy,
+    /// When the commission's reminders count a school as behind; defaults when a batch file has
+    /// none.
+    #[serde(default)]
+    pub reminders: Reminders,
+}
+
+/// When a unit counts as behind for a reminder.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Reminders {
+    /// A school with no submission is reminded from this many days before its deadline.
+    pub not_submitted_days: u32,
+}
+
+impl Default for Reminders {
+    fn default() -> Reminders {
+        Reminders {
+            not_submitted_days: 7,
+        }
+    }
 }
 
 /// The term of a batch and the days by which the receiving units record it.

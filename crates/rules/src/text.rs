@@ -3,6 +3,20 @@
 //!
 //! Everything here is pure and total: any input gives an answer, never a panic.
 
+/// Money in whole yuan as the commission writes it: 「¥100,000」, 「-¥5,000」 for a 扣回. The one
+/// formatter every message, page and workbook uses.
+pub fn yuan(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 2);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{}¥{out}", if amount < 0 { "-" } else { "" })
+}
+
 /// Normalises a cell for comparison: full-width ASCII becomes half-width, 「（」「）」 become 「(」「)」,
 /// and every kind of whitespace (spaces, 全角空格, line breaks, non-breaking spaces) is removed.
 ///
@@ -389,6 +403,16 @@ pub fn column_letters(mut index: u32) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn money_is_written_with_the_yuan_sign_and_thousands() {
+        assert_eq!(yuan(0), "¥0");
+        assert_eq!(yuan(999), "¥999");
+        assert_eq!(yuan(10_000), "¥10,000");
+        assert_eq!(yuan(1_234_567), "¥1,234,567");
+        assert_eq!(yuan(-5_000), "-¥5,000");
+        assert_eq!(yuan(i64::MIN), "-¥9,223,372,036,854,775,808");
+    }
 
     #[test]
     fn norm_removes_spaces_and_line_breaks_and_narrows_full_width() {

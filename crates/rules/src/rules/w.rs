@@ -241,7 +241,8 @@ pub fn check_use_report(
     let mut f = Finding::new(
         &W06,
         format!(
-            "「{school}」已收到补助经费 ¥{received}，尚未报告使用情况（{}），应于{}前填报，合计须等于所收金额",
+            "「{school}」已收到补助经费 {}，尚未报告使用情况（{}），应于{}前填报，合计须等于所收金额",
+            crate::text::yuan(received),
             batch.subsidy.categories.join("、"),
             day_text(due)
         ),
@@ -374,7 +375,7 @@ mod tests {
         assert!(check_use_report(&b, "甲校", 20000, false, before).is_empty());
         let f = check_use_report(&b, "甲校", 20000, false, after);
         assert_eq!(ids(&f), ["W06"]);
-        assert!(f[0].message.contains("¥20000") && f[0].message.contains("培养培训"));
+        assert!(f[0].message.contains("¥20,000") && f[0].message.contains("培养培训"));
         assert!(check_use_report(&b, "甲校", 20000, true, after).is_empty());
         assert!(check_use_report(&b, "乙校", 0, false, after).is_empty());
     }
