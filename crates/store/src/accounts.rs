@@ -106,6 +106,8 @@ pub struct User {
     pub locked_until: Option<DateTime<Utc>>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// Where the commission's reminders are e-mailed; empty when none.
+    pub email: String,
 }
 
 /// A new account.
@@ -167,6 +169,7 @@ fn user_from(m: users::Model) -> Result<User, StoreError> {
         locked_until: m.locked_until,
         active: m.active,
         created_at: m.created_at,
+        email: m.email,
     })
 }
 
@@ -367,6 +370,7 @@ impl Store {
             locked_until: Set(None),
             active: Set(true),
             created_at: Set(now()),
+            email: Set(String::new()),
         };
         let id = users::Entity::insert(am)
             .exec(tx.conn())
@@ -720,6 +724,51 @@ impl Store {
         tx.commit().await
     }
 
+    /// Sets the address an account's reminders are e-mailed to (empty: none). The address is
+    /// checked for the shape `name@domain`.
+    pub async fn set_user_email(
+        &self,
+        user_id: i64,
+        email: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let email = email.trim();
+        if !email.is_empty() && !is_email(email) {
+            return Err(StoreError::Invalid(format!(
+                "电子邮箱「{email}」格式不正确，应形如 name@example.com"
+            )));
+        }
+        let tx = self.begin_write().await?;
+        let res = users::Entity::update_many()
+            .col_expr(users::Column::Email, Expr::value(email.to_owned()))
+            .filter(users::Column::Id.eq(user_id))
+            .exec(tx.conn())
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(StoreError::NotFound("用户"));
+        }
+        self.audit_in(
+            &tx,
+            AuditEntry::new(actor, "user.email", format!("user:{user_id}"), email),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The e-mail addresses of a unit's active accounts, with their names.
+    pub async fn org_emails(&self, org_id: i64) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(users::Entity::find()
+            .filter(users::Column::OrgId.eq(org_id))
+            .filter(users::Column::Active.eq(true))
+            .filter(users::Column::Email.ne(""))
+            .order_by_asc(users::Column::Id)
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|m| (m.display_name, m.email))
+            .collect())
+    }
+
     /// Enables or disables an account. A disabled account cannot log in and its tokens stop
     /// working.
     pub async fn set_user_active(
@@ -906,8 +955,40 @@ impl Store {
     }
 }
 
+/// Whether `s` has the shape of an e-mail address (`local@domain.tld`, no spaces).
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>')
+        && !domain.contains('@')
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_email_address_has_a_local_part_and_a_dotted_domain() {
+        assert!(super::is_email("school-b@example.com"));
+        for bad in [
+            "",
+            "a@b",
+            "@example.com",
+            "a b@example.com",
+            "a@.com",
+            "a@example.com.",
+            "a@b@c.com",
+            "a@example.com;b@example.com",
+        ] {
+            assert!(!super::is_email(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -76,6 +76,143 @@ pub struct AuditFilter {
     pub target: Option<String>,
 }
 
+/// A search of the log ([`Store::search_audit`]): [`AuditFilter`] and, besides, who (any of some
+/// accounts, or a recorded actor name containing a text) and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditSearch {
+    pub filter: AuditFilter,
+    /// Entries of one of these accounts or whose recorded actor name contains this text.
+    pub actor: Option<ActorMatch>,
+    /// Entries at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Entries before this instant.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Who an [`AuditSearch`] looks for: entries of one of `user_ids`, or whose recorded actor name
+/// (the user name at the time, 「系统」, 「公众」, or the name typed at a failed login) contains
+/// `name` (ignored when empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActorMatch {
+    pub user_ids: Vec<i64>,
+    pub name: String,
+}
+
+/// Every action code the code base writes, with its Chinese name: the one table the audit page and
+/// its export read (see [`action_name`]). A new code gets its line here.
+pub const ACTION_NAMES: &[(&str, &str)] = &[
+    ("login.ok", "登录成功"),
+    ("login.failed", "登录失败"),
+    ("login.locked", "登录被拒（账号已锁定）"),
+    ("logout", "退出登录"),
+    ("user.create", "新增账号"),
+    ("user.change_password", "修改密码"),
+    ("user.change_password_failed", "修改密码失败（原密码错误）"),
+    ("user.change_password_locked", "修改密码被拒（账号已锁定）"),
+    ("user.reset_password", "重置密码"),
+    ("user.email", "设置通知邮箱"),
+    ("user.enable", "启用账号"),
+    ("user.disable", "停用账号"),
+    ("user.unlock", "解除账号锁定"),
+    ("token.create", "创建接口令牌"),
+    ("token.revoke", "吊销接口令牌"),
+    ("access.refused_repeatedly", "多次被拒绝访问"),
+    ("batch.create", "新建批次"),
+    ("batch.update_params", "修改批次参数"),
+    ("batch.open", "开始报送"),
+    ("batch.close", "截止报送"),
+    ("batch.extend", "单校延期报送"),
+    ("batch.extend_remove", "取消单校延期"),
+    ("org.import", "导入单位名录"),
+    ("org.create", "新增单位"),
+    ("org.update", "修改单位信息"),
+    ("org.delete", "删除单位"),
+    ("partnership.propose", "新增合作企业"),
+    ("partnership.confirm", "企业确认合作关系"),
+    ("partnership.reject", "企业拒绝合作关系"),
+    ("partnership.confirm_by_commission", "市教委确认合作关系"),
+    ("form.replace_rows", "导入推荐表"),
+    ("form.update_meta", "修改推荐表表头或表尾"),
+    ("form.add_row", "新增推荐人员"),
+    ("form.update_row", "修改推荐人员"),
+    ("form.delete_row", "删除推荐人员"),
+    ("form.confirm_rows", "企业确认推荐人员"),
+    ("scan.upload", "上传盖章扫描件"),
+    ("submission.submit", "报送推荐材料"),
+    ("submission.accept", "受理报送"),
+    ("submission.return", "退回报送"),
+    ("selection.decide", "遴选决定"),
+    ("selection.opinion", "主管部门意见"),
+    ("publication.publicity", "发布公示"),
+    ("publication.final.propose", "提请公布最终名单"),
+    ("publication.final.approve", "批准公布最终名单"),
+    ("publication.final.withdraw", "撤回待审批的最终名单"),
+    ("publication.final.correct", "启动最终名单更正"),
+    ("objection.submit", "提交异议"),
+    ("objection.handle", "处理异议"),
+    ("term.record", "填写聘期记录"),
+    ("term.remark", "派出单位填写备注"),
+    ("term.close", "结束聘期"),
+    ("ledger.prepare", "登记补助经费拨付"),
+    ("ledger.approve", "审批补助经费拨付"),
+    ("ledger.withdraw", "撤回补助经费拨付"),
+    ("subsidy.use", "报告补助经费使用"),
+    ("reminder.send", "发送催办提醒"),
+    ("export.roster", "导出汇总名单"),
+    ("export.roster_unmasked", "导出汇总名单（含完整号码）"),
+    ("export.copies", "导出分送名单"),
+    ("export.copies_unmasked", "导出分送名单（含完整号码）"),
+    ("export.form_xlsx", "下载推荐表"),
+    ("export.form_print", "打印推荐表"),
+    ("export.scan", "查看或下载盖章扫描件"),
+    ("export.orgs", "导出单位名录"),
+    ("export.ledger", "导出补助经费拨付表"),
+    ("export.public", "导出公示或最终名单"),
+    ("export.audit", "导出审计日志"),
+    ("unmask.roster", "查看完整号码（汇总名单）"),
+    ("unmask.copies", "查看完整号码（分送名单）"),
+    ("unmask.form", "查看完整号码（推荐表）"),
+    ("unmask.row_edit", "查看完整号码（编辑推荐人员）"),
+    ("unmask.person", "查看完整号码（人员履历）"),
+    ("unmask.submission", "查看完整号码（报送版本）"),
+    ("unmask.diff", "查看完整号码（版本对比）"),
+    ("audit.verify", "校验审计日志"),
+];
+
+/// The kinds of action the audit page filters by: a prefix of the codes and its Chinese name.
+pub const ACTION_GROUPS: &[(&str, &str)] = &[
+    ("login.", "登录"),
+    ("logout", "退出登录"),
+    ("user.", "账号与密码"),
+    ("token.", "接口令牌"),
+    ("access.", "拒绝访问"),
+    ("batch.", "批次设置"),
+    ("org.", "单位名录"),
+    ("partnership.", "合作关系"),
+    ("form.", "推荐表"),
+    ("scan.", "盖章扫描件"),
+    ("submission.", "报送与审核"),
+    ("selection.", "遴选"),
+    ("publication.", "公示与公布"),
+    ("objection.", "异议"),
+    ("term.", "聘期管理"),
+    ("ledger.", "补助经费拨付"),
+    ("subsidy.", "补助经费使用"),
+    ("reminder.", "催办提醒"),
+    ("export.", "导出与下载"),
+    ("unmask.", "查看完整号码"),
+    ("audit.", "审计日志"),
+];
+
+/// The Chinese name of an action code ([`ACTION_NAMES`]); a code missing from the table still
+/// reads as Chinese: 「其他操作（code）」.
+pub fn action_name(code: &str) -> String {
+    ACTION_NAMES.iter().find(|(c, _)| *c == code).map_or_else(
+        || format!("其他操作（{code}）"),
+        |(_, name)| (*name).to_owned(),
+    )
+}
+
 /// The result of walking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditCheck {
@@ -210,6 +347,20 @@ impl Store {
         filter: &AuditFilter,
         page: PageRequest,
     ) -> Result<Paged<AuditRecord>, StoreError> {
+        let search = AuditSearch {
+            filter: filter.clone(),
+            ..AuditSearch::default()
+        };
+        self.search_audit(&search, page).await
+    }
+
+    /// The entries matching `search`, newest first.
+    pub async fn search_audit(
+        &self,
+        search: &AuditSearch,
+        page: PageRequest,
+    ) -> Result<Paged<AuditRecord>, StoreError> {
+        let filter = &search.filter;
         let mut q = audit_log::Entity::find();
         if let Some(p) = &filter.action_prefix {
             q = q.filter(audit_log::Column::Action.like(crate::scope::like_prefix(p)));
@@ -219,6 +370,27 @@ impl Store {
         }
         if let Some(t) = &filter.target {
             q = q.filter(audit_log::Column::Target.eq(t.as_str()));
+        }
+        if let Some(who) = &search.actor {
+            let mut any = sea_orm::Condition::any();
+            if !who.user_ids.is_empty() {
+                any = any.add(audit_log::Column::ActorUserId.is_in(who.user_ids.iter().copied()));
+            }
+            let name = who.name.trim();
+            if !name.is_empty() {
+                any = any.add(audit_log::Column::ActorName.like(crate::scope::like_contains(name)));
+            }
+            // Nobody to look for matches nothing (an empty `any` would match everything).
+            if who.user_ids.is_empty() && name.is_empty() {
+                any = any.add(audit_log::Column::Id.lt(0i64));
+            }
+            q = q.filter(any);
+        }
+        if let Some(from) = search.from {
+            q = q.filter(audit_log::Column::At.gte(crate::db::db_time(from)));
+        }
+        if let Some(until) = search.until {
+            q = q.filter(audit_log::Column::At.lt(crate::db::db_time(until)));
         }
         let total = q.clone().count(self.conn()).await?;
         let items = q

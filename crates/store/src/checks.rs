@@ -199,6 +199,16 @@ pub struct AffectedPeople {
     pub earlier: Vec<IndexedPerson>,
 }
 
+/// `column` names a form in `scope`. For the commission (every form) no condition at all: a
+/// subquery over every form of every batch would make each read of one batch's checks scan the
+/// whole `forms` table (`shuangshi bench dashboard`).
+fn forms_in(column: impl ColumnTrait, scope: &Scope) -> sea_orm::Condition {
+    match scope {
+        Scope::All => sea_orm::Condition::all(),
+        _ => sea_orm::Condition::all().add(column.in_subquery(form_ids_where(scope))),
+    }
+}
+
 fn person_of(m: people_index::Model) -> Result<IndexedPerson, StoreError> {
     let occurrence: Occurrence = serde_json::from_str(&m.occurrence)
         .map_err(|e| StoreError::Corrupt(format!("人员索引 {}：{e}", m.id)))?;
@@ -453,7 +463,7 @@ impl Store {
     ) -> Result<Vec<StoredSchoolCheck>, StoreError> {
         let forms = form_checks::Entity::find()
             .filter(form_checks::Column::BatchId.eq(batch_id))
-            .filter(form_checks::Column::FormId.in_subquery(form_ids_where(scope)))
+            .filter(forms_in(form_checks::Column::FormId, scope))
             .all(self.conn())
             .await?;
         let schools = school_checks::Entity::find()
@@ -498,7 +508,7 @@ impl Store {
         for chunk in form_ids.chunks(500) {
             for m in form_checks::Entity::find()
                 .filter(form_checks::Column::FormId.is_in(chunk.to_vec()))
-                .filter(form_checks::Column::FormId.in_subquery(form_ids_where(scope)))
+                .filter(forms_in(form_checks::Column::FormId, scope))
                 .all(self.conn())
                 .await?
             {
@@ -524,7 +534,7 @@ impl Store {
         for chunk in form_ids.chunks(500) {
             let rows = batch_findings::Entity::find()
                 .filter(batch_findings::Column::FormId.is_in(chunk.to_vec()))
-                .filter(batch_findings::Column::FormId.in_subquery(form_ids_where(scope)))
+                .filter(forms_in(batch_findings::Column::FormId, scope))
                 .all(self.conn())
                 .await?;
             for m in rows {

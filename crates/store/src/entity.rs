@@ -51,6 +51,8 @@ pub mod users {
         pub locked_until: Option<DateTimeUtc>,
         pub active: bool,
         pub created_at: DateTimeUtc,
+        /// Where reminders to the account's unit are e-mailed; empty when none (m0007).
+        pub email: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

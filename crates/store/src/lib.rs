@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod batches;
+pub mod bulk;
 pub mod checks;
 pub mod dashboard;
 pub mod db;

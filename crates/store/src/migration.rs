@@ -1,8 +1,9 @@
 //! The migration set, run by [`crate::Store::connect`] on SQLite and PostgreSQL alike: one file per
 //! feature under `migration/`, oldest first, never edited once released.
 //!
-//! Every table is created with its keys, foreign keys and indexes in `CREATE TABLE`; the one
-//! `ALTER TABLE` (m0003, a nullable column added to `sessions`) is one both backends run alike, so
+//! Every table is created with its keys, foreign keys and indexes in `CREATE TABLE`; the
+//! `ALTER TABLE`s (m0003, a nullable column added to `sessions`; m0007, a defaulted text column
+//! added to `users`) are ones both backends run alike, so
 //! no migration branches on the backend yet. A later migration that changes
 //! a column must branch where SQLite's `ALTER TABLE` cannot (rebuild the table there).
 
@@ -13,6 +14,8 @@ mod m0002_checks;
 mod m0003_security;
 mod m0004_selection;
 mod m0005_term;
+pub(crate) mod m0006_scale;
+mod m0007_account_email;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -25,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_security::Security),
             Box::new(m0004_selection::Selection),
             Box::new(m0005_term::Term),
+            Box::new(m0006_scale::Scale),
+            Box::new(m0007_account_email::AccountEmail),
         ]
     }
 }

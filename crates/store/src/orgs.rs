@@ -1,5 +1,6 @@
 //! The organisation registry: all-or-nothing import (upsert by normalised name), scoped lists with
-//! filters and pagination, get, create and update.
+//! filters and pagination, get, create, update, and delete (refused while anything references the
+//! organisation).
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
@@ -115,6 +116,34 @@ fn clean(org: &Org) -> Result<(Org, String, bool), StoreError> {
         key,
         is_school,
     ))
+}
+
+/// The organisations in scope matching `filter`.
+fn filtered(scope: &Scope, filter: &OrgFilter) -> sea_orm::Select<orgs::Entity> {
+    let mut q = orgs::Entity::find().filter(scope.org_filter());
+    if let Some(name) = filter
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        q = q.filter(orgs::Column::Name.like(like_contains(name)));
+    }
+    if let Some(c) = filter.category.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(orgs::Column::Category.eq(norm(c)));
+    }
+    if let Some(d) = filter
+        .district
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        q = q.filter(orgs::Column::District.eq(d));
+    }
+    if let Some(s) = filter.is_school {
+        q = q.filter(orgs::Column::IsSchool.eq(s));
+    }
+    q
 }
 
 impl Store {
@@ -323,6 +352,158 @@ impl Store {
         Ok(Some(org_from(updated)))
     }
 
+    /// What references an organisation, in Chinese (「账户 2 个、合作关系 1 个（推荐表 1 张）」);
+    /// empty when nothing does.
+    async fn references(&self, tx: &Tx, org_id: i64) -> Result<Vec<String>, StoreError> {
+        use crate::entity::{
+            deadline_extensions, forms, ledger_entries, partnerships, reminders, submissions,
+            subsidy_uses, users,
+        };
+        let conn = tx.conn();
+        let mut out = Vec::new();
+        let accounts = users::Entity::find()
+            .filter(users::Column::OrgId.eq(org_id))
+            .count(conn)
+            .await?;
+        if accounts > 0 {
+            out.push(format!("账户 {accounts} 个"));
+        }
+        let partnership_ids: Vec<i64> = partnerships::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(partnerships::Column::SchoolId.eq(org_id))
+                    .add(partnerships::Column::EnterpriseId.eq(org_id)),
+            )
+            .select_only()
+            .column(partnerships::Column::Id)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        if !partnership_ids.is_empty() {
+            let form_count = forms::Entity::find()
+                .filter(forms::Column::PartnershipId.is_in(partnership_ids.iter().copied()))
+                .count(conn)
+                .await?;
+            if form_count > 0 {
+                out.push(format!(
+                    "合作关系 {} 个（推荐表 {form_count} 张）",
+                    partnership_ids.len()
+                ));
+            } else {
+                out.push(format!("合作关系 {} 个", partnership_ids.len()));
+            }
+        }
+        let counts = [
+            (
+                "报送记录",
+                submissions::Entity::find()
+                    .filter(submissions::Column::SchoolId.eq(org_id))
+                    .count(conn)
+                    .await?,
+            ),
+            (
+                "报送延期",
+                deadline_extensions::Entity::find()
+                    .filter(deadline_extensions::Column::SchoolId.eq(org_id))
+                    .count(conn)
+                    .await?,
+            ),
+            (
+                "补助经费记录",
+                ledger_entries::Entity::find()
+                    .filter(ledger_entries::Column::SchoolId.eq(org_id))
+                    .count(conn)
+                    .await?,
+            ),
+            (
+                "经费使用报告",
+                subsidy_uses::Entity::find()
+                    .filter(subsidy_uses::Column::SchoolId.eq(org_id))
+                    .count(conn)
+                    .await?,
+            ),
+            (
+                "催办记录",
+                reminders::Entity::find()
+                    .filter(reminders::Column::OrgId.eq(org_id))
+                    .count(conn)
+                    .await?,
+            ),
+        ];
+        for (what, n) in counts {
+            if n > 0 {
+                out.push(format!("{what} {n} 条"));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes an organisation (administrator). `None` when there is no such organisation in
+    /// scope; refused with [`StoreError::State`], naming what references it, while any account,
+    /// partnership (and so form), submission, extension or money record does.
+    pub async fn delete_org(
+        &self,
+        scope: &Scope,
+        id: i64,
+        actor: &Actor,
+    ) -> Result<Option<OrgRecord>, StoreError> {
+        let tx = self.begin_write().await?;
+        let Some(m) = orgs::Entity::find_by_id(id)
+            .filter(scope.org_filter())
+            .lock_exclusive()
+            .one(tx.conn())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let refs = self.references(&tx, id).await?;
+        if !refs.is_empty() {
+            return Err(StoreError::State(format!(
+                "「{}」仍被引用：{}，不能删除；请先停用或移交这些记录，或改为编辑该单位",
+                m.name,
+                refs.join("、")
+            )));
+        }
+        orgs::Entity::delete_by_id(id)
+            .exec(tx.conn())
+            .await
+            .map_err(|e| match e.sql_err() {
+                Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => StoreError::State(
+                    format!("「{}」仍被其他记录引用，不能删除；请改为编辑该单位", m.name),
+                ),
+                _ => StoreError::from(e),
+            })?;
+        self.audit_in(
+            &tx,
+            AuditEntry::new(
+                actor,
+                "org.delete",
+                format!("org:{id}"),
+                format!("{}（{}）", m.name, m.category),
+            ),
+        )
+        .await?;
+        crate::checks::clear_checks_in(tx.conn(), None).await?;
+        tx.commit().await?;
+        Ok(Some(org_from(m)))
+    }
+
+    /// Every organisation in scope matching `filter`, by name (for the export).
+    pub async fn all_orgs(
+        &self,
+        scope: &Scope,
+        filter: &OrgFilter,
+    ) -> Result<Vec<OrgRecord>, StoreError> {
+        Ok(filtered(scope, filter)
+            .order_by_asc(orgs::Column::Name)
+            .order_by_asc(orgs::Column::Id)
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(org_from)
+            .collect())
+    }
+
     /// One organisation, if it is in scope.
     pub async fn get_org(&self, scope: &Scope, id: i64) -> Result<Option<OrgRecord>, StoreError> {
         Ok(orgs::Entity::find_by_id(id)
@@ -353,29 +534,7 @@ impl Store {
         filter: &OrgFilter,
         page: PageRequest,
     ) -> Result<Paged<OrgRecord>, StoreError> {
-        let mut q = orgs::Entity::find().filter(scope.org_filter());
-        if let Some(name) = filter
-            .name
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            q = q.filter(orgs::Column::Name.like(like_contains(name)));
-        }
-        if let Some(c) = filter.category.as_deref().filter(|s| !s.is_empty()) {
-            q = q.filter(orgs::Column::Category.eq(norm(c)));
-        }
-        if let Some(d) = filter
-            .district
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            q = q.filter(orgs::Column::District.eq(d));
-        }
-        if let Some(s) = filter.is_school {
-            q = q.filter(orgs::Column::IsSchool.eq(s));
-        }
+        let q = filtered(scope, filter);
         let total = q.clone().count(self.conn()).await?;
         let items = q
             .order_by_asc(orgs::Column::Name)
