@@ -240,6 +240,12 @@ pub enum Reason {
     ConfirmationPending,
     /// A school's submission was returned and not submitted again.
     Returned,
+    /// A receiving unit has not recorded a person's arrival and placement in time (W04).
+    ArrivalOverdue,
+    /// A receiving unit has not recorded a person's assessment in time (W05).
+    AssessmentOverdue,
+    /// A receiving school has not reported the subsidy's use in time (W06).
+    UseReportOverdue,
 }
 
 impl Reason {
@@ -251,7 +257,28 @@ impl Reason {
             Reason::BelowMinimum => "below_minimum",
             Reason::ConfirmationPending => "confirmation_pending",
             Reason::Returned => "returned",
+            Reason::ArrivalOverdue => "arrival_overdue",
+            Reason::AssessmentOverdue => "assessment_overdue",
+            Reason::UseReportOverdue => "use_report_overdue",
         }
+    }
+
+    /// Every reason, in the order a unit's list shows them.
+    pub const ALL: [Reason; 9] = [
+        Reason::NoPartner,
+        Reason::PartnershipUnconfirmed,
+        Reason::NotSubmitted,
+        Reason::Returned,
+        Reason::BelowMinimum,
+        Reason::ConfirmationPending,
+        Reason::ArrivalOverdue,
+        Reason::AssessmentOverdue,
+        Reason::UseReportOverdue,
+    ];
+
+    /// The reason of a code ([`Reason::as_str`]).
+    pub fn parse(code: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == code)
     }
 
     pub fn label(self) -> &'static str {
@@ -262,6 +289,9 @@ impl Reason {
             Reason::BelowMinimum => "未达人数下限",
             Reason::ConfirmationPending => "人员待企业确认",
             Reason::Returned => "退回未重报",
+            Reason::ArrivalOverdue => "到岗情况逾期未登记",
+            Reason::AssessmentOverdue => "考核鉴定逾期未登记",
+            Reason::UseReportOverdue => "经费使用情况逾期未报告",
         }
     }
 }
@@ -872,7 +902,7 @@ fn expected_schools(
 const MINIMUM_RULES: [&str; 3] = ["S03", "S04", "S05"];
 
 /// The units behind, each with what it is missing.
-fn behind(
+pub(crate) fn behind(
     batch: &BatchRecord,
     source: &crate::BatchReport,
     partnerships: &[Partnership],

@@ -24,18 +24,7 @@ use crate::selection::refused;
 use crate::term::parse_day;
 use crate::{Actor, App, Disclosure, Scope};
 
-/// Money as the commission writes it: 「¥100,000」 (「-¥5,000」 for a 扣回).
-pub fn yuan(v: i64) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    format!("{}¥{out}", if v < 0 { "-" } else { "" })
-}
+pub use shuangshi_rules::text::yuan;
 
 /// Reads an amount of yuan as typed: 「10000」, 「10,000」, 「¥10,000」, 「10000元」, 「1万」.
 pub fn parse_yuan(text: &str) -> Option<i64> {

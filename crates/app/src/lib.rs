@@ -12,7 +12,8 @@
 //! Modules: [`checks`] (the engine over stored forms, findings worded for people), [`findings`]
 //! (stored findings, the duplicate index), [`forms`] (form content: rows typed or a file, dry run
 //! or commit), [`submissions`] (submit and the review decisions), [`selection`] (遴选, 公示, the final list),
-//! [`term`] (聘期: arrival, placement, assessment), [`ledger`] (补助经费), [`error`].
+//! [`term`] (聘期: arrival, placement, assessment), [`ledger`] (补助经费), [`dashboard`] (the
+//! commission's 工作台), [`reminders`] (催办提醒, e-mailed by [`mail`]), [`error`].
 
 pub mod checks;
 pub mod dashboard;
@@ -23,8 +24,10 @@ pub mod findings;
 pub mod forms;
 pub mod import;
 pub mod ledger;
+pub mod mail;
 pub mod orgs;
 pub mod people;
+pub mod reminders;
 pub mod selection;
 pub mod submissions;
 pub mod term;
@@ -38,11 +41,16 @@ pub use shuangshi_store::{Actor, Scope, Store};
 #[derive(Debug, Clone)]
 pub struct App {
     store: Store,
+    /// Where reminders are e-mailed, when configured ([`App::with_mailer`]).
+    mailer: Option<std::sync::Arc<mail::Mailer>>,
 }
 
 impl App {
     pub fn new(store: Store) -> App {
-        App { store }
+        App {
+            store,
+            mailer: None,
+        }
     }
 
     /// The store, for reads that are not use cases (lists, lookups).

@@ -2,6 +2,8 @@
 //! sending unit adds a remark; the commission watches the overdue findings (W04, W05) and closes
 //! the term. Every door (pages, API, CLI, demo) calls these use cases.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use shuangshi_rules::Finding;
 use shuangshi_rules::rules::w::{Arrival, TermFacts, check_term};
@@ -42,6 +44,10 @@ pub struct TermView {
     pub may_record: bool,
     /// The caller is the sending unit (writes the remark).
     pub may_remark: bool,
+    /// The person's form and row (as the form shows it; 0 when unknown), for the link to the
+    /// person's history (`/people/{form_id}/{row_no}`).
+    pub form_id: i64,
+    pub row_no: u32,
 }
 
 impl TermView {
@@ -189,15 +195,24 @@ pub fn read_term_form(batch: &BatchRecord, f: &TermForm) -> Result<TermContent> 
     Ok(content)
 }
 
-fn view(batch: &BatchRecord, scope: &Scope, row: TermRow, at: DateTime<Utc>) -> TermView {
+fn view(
+    batch: &BatchRecord,
+    scope: &Scope,
+    row: TermRow,
+    at: DateTime<Utc>,
+    places: &HashMap<i64, (i64, u32)>,
+) -> TermView {
     let me = match *scope {
         Scope::School(id) | Scope::Enterprise(id) => Some(id),
         _ => None,
     };
+    let (form_id, row_no) = places.get(&row.selection_id).copied().unwrap_or_default();
     TermView {
         findings: term_findings(batch, &row, at),
         may_record: me == Some(row.receiver_id),
         may_remark: me == Some(row.sender_id),
+        form_id,
+        row_no,
         row,
     }
 }
@@ -238,9 +253,10 @@ impl App {
     ) -> Result<TermBoard> {
         let rows = self.store.term_rows(scope, batch.id).await?;
         let closed_at = self.store.term_closed_at(batch.id).await?;
+        let places = self.store.selection_rows(scope, batch.id, None).await?;
         let rows: Vec<TermView> = rows
             .into_iter()
-            .map(|r| view(batch, scope, r, at))
+            .map(|r| view(batch, scope, r, at, &places))
             .collect();
         let count = |f: &dyn Fn(&TermView) -> bool| rows.iter().filter(|r| f(r)).count();
         Ok(TermBoard {
@@ -270,7 +286,11 @@ impl App {
             .filter(|r| r.batch_id == batch.id)
             .ok_or(Error::NotFound)?;
         let versions = self.store.term_versions(scope, selection_id).await?;
-        Ok((view(batch, scope, row, at), versions))
+        let places = self
+            .store
+            .selection_rows(scope, batch.id, Some(selection_id))
+            .await?;
+        Ok((view(batch, scope, row, at, &places), versions))
     }
 
     /// The receiving unit records arrival, placement and assessment. `expected` is the version
