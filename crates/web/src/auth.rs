@@ -117,7 +117,8 @@ impl CurrentUser {
     }
 }
 
-/// The batch the service works in: the open batch with the highest number, else the newest.
+/// The batch the service works in: the one a commission account chose in the top bar's switcher
+/// ([`crate::batch_switch::chosen`]), else the open batch with the highest number, else the newest.
 pub async fn current_batch(
     store: &shuangshi_store::Store,
 ) -> Result<Option<BatchRecord>, AppError> {
@@ -126,8 +127,9 @@ pub async fn current_batch(
 }
 
 fn pick_current(all: &[BatchRecord]) -> Option<&BatchRecord> {
-    all.iter()
-        .find(|b| b.status == BatchStatus::Open)
+    crate::batch_switch::chosen()
+        .and_then(|id| all.iter().find(|b| b.id == id))
+        .or_else(|| all.iter().find(|b| b.status == BatchStatus::Open))
         .or_else(|| all.first())
 }
 

@@ -55,8 +55,7 @@ pub fn thousands(n: u64) -> String {
 
 /// Money in whole yuan: `¥100,000`; negative amounts as `-¥1,200`.
 pub fn yuan(amount: i64) -> String {
-    let sign = if amount < 0 { "-" } else { "" };
-    format!("{sign}¥{}", thousands(amount.unsigned_abs()))
+    shuangshi_rules::text::yuan(amount)
 }
 
 /// Money in fen (hundredths of a yuan), shown with two decimals only when there are any:

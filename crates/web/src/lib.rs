@@ -31,12 +31,14 @@
 //! dashboard, health), [`admin`] (accounts, tokens, batches, registry, audit), [`api`] (`/api/v1`
 //! and the OpenAPI document), `school`, `enterprise`, `review` (the school's, the enterprise's
 //! and the commission's pages), [`security`] (headers, CSRF layer, passwords), [`ui`] (frame,
-//! menu, partial view-models), [`filters`]/[`fmt`] (askama filters), [`assets`], [`error`].
+//! menu, partial view-models), [`batch_switch`] (the commission's 当前批次 switcher),
+//! [`filters`]/[`fmt`] (askama filters), [`assets`], [`error`].
 
 pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod batch_switch;
 pub mod disclosure;
 pub mod enterprise;
 pub mod error;
@@ -47,6 +49,7 @@ pub mod pages;
 pub mod people;
 pub mod policy;
 pub mod public;
+pub mod reminders;
 pub mod review;
 pub mod school;
 pub mod security;
@@ -79,6 +82,9 @@ pub fn routes() -> policy::Routes {
         .merge(public::routes())
         .merge(term::routes())
         .merge(ledger::routes())
+        .merge(reminders::routes())
+        .merge(batch_switch::routes())
+        .merge(admin::audit::routes())
 }
 
 /// The whole web application: [`routes`] behind the policy guard, the session layer and the
@@ -86,6 +92,7 @@ pub fn routes() -> policy::Routes {
 pub fn router(state: AppState) -> Router {
     let app = routes()
         .into_router()
+        .route_layer(axum::middleware::from_fn(batch_switch::remember))
         .route_layer(from_fn_with_state(state.clone(), policy::guard))
         .fallback(pages::not_found)
         .layer(session::layer(state.store.clone(), &state.config));

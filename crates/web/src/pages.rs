@@ -412,6 +412,19 @@ pub struct DashboardPage {
     pub standing: Option<Standing>,
     /// The enterprise's standing (企业经办人).
     pub enterprise: Option<EnterpriseStanding>,
+    /// The commission's reminders to the officer's unit in the last 14 days, newest first.
+    pub reminders: Vec<shuangshi_store::Reminder>,
+}
+
+impl DashboardPage {
+    pub fn when(&self, at: &DateTime<Utc>) -> String {
+        crate::fmt::datetime(at)
+    }
+
+    pub fn reason_label(&self, code: &str) -> String {
+        shuangshi_app::dashboard::Reason::parse(code)
+            .map_or_else(|| "其他事项".to_owned(), |r| r.label().to_owned())
+    }
 }
 
 /// `GET /`: where the role stands and what it has to do, with links to where it is done.
@@ -439,6 +452,7 @@ pub async fn dashboard(
         board: None,
         standing: None,
         enterprise: None,
+        reminders: Vec::new(),
     };
     let batch_note = batch.as_ref().map_or_else(
         || "尚未设置批次".to_owned(),
@@ -501,6 +515,18 @@ pub async fn dashboard(
     }
     if let (Role::SchoolOfficer | Role::EnterpriseOfficer, Some(b)) = (user.role(), &batch) {
         page.outcomes = state.app.outcomes(&scope, b).await?;
+    }
+    if let (Role::SchoolOfficer | Role::EnterpriseOfficer, Some(org)) =
+        (user.role(), user.user.org_id)
+    {
+        let since = Utc::now() - chrono::Duration::days(14);
+        page.reminders = state
+            .app
+            .reminders_of(org)
+            .await?
+            .into_iter()
+            .filter(|r| r.sent_at >= since)
+            .collect();
     }
     if let Some(first) = page.todo.first_mut() {
         first.primary = true;

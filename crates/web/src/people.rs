@@ -1,6 +1,8 @@
 //! 人员履历: a person's appearances in every batch (from the identity index: the same mobile number,
 //! or the same name with it), for the commission weighing a D03 when selecting. Linked from the
-//! roster; the mobile number goes through the request's [`Disclosure`] like everywhere else.
+//! roster, the selection page and the term page; each appearance shows its selection outcome, the
+//! list in force, and the term record with its assessment. The mobile number and the free text go
+//! through the request's [`Disclosure`] like everywhere else.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -8,8 +10,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use shuangshi_app::people::PersonAppearance;
 use shuangshi_rules::Column;
-use shuangshi_store::Appearance;
+use shuangshi_store::TermRow;
 
 use crate::auth::CurrentUser;
 use crate::disclosure::Disclosure;
@@ -38,6 +41,32 @@ pub fn routes() -> Routes {
         .get("/api/v1/people/{form}/{row}", api_history)
 }
 
+/// The term record of an appearance on a published final list, as the page and the API show it
+/// (free text through the request's [`Disclosure`]).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TermRecordLine {
+    /// Whether the receiving unit has recorded anything (false: 未填报).
+    pub recorded: bool,
+    /// 已到岗, 未到岗, 未填报.
+    pub arrival: String,
+    /// 到岗日期 (`2024-02-26`), empty unless 已到岗.
+    pub arrived_on: String,
+    /// 未到岗原因.
+    pub absent_reason: String,
+    /// 实际岗位.
+    pub post: String,
+    /// 聘期任务.
+    pub tasks: String,
+    /// 岗位职责.
+    pub duties: String,
+    /// 优秀, 合格, 不合格, or empty while not assessed.
+    pub assessment: String,
+    /// 考核评语.
+    pub summary: String,
+    /// 派出单位意见.
+    pub sender_remark: String,
+}
+
 /// One appearance as the page and the API show it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryLine {
@@ -53,15 +82,62 @@ pub struct HistoryLine {
     pub term: String,
     /// 草稿, 已报送, 已受理, 已退回.
     pub status: String,
+    /// 待遴选, 入选, 未入选, or empty when the appearance never reached selection (its
+    /// school's submission not accepted).
+    pub selection: String,
+    /// Why 未入选.
+    pub selection_reason: String,
+    /// The list in force naming the person: 正式名单, 公示名单, or empty.
+    pub listed: String,
+    /// Whether the person is on the batch's published final list.
+    pub on_final_list: bool,
+    /// The term (on the published final list only).
+    pub term_record: Option<TermRecordLine>,
     /// Whether this is the row the history was asked for.
     pub this_row: bool,
     pub form_id: i64,
     pub row_no: u32,
 }
 
-fn lines(all: &[Appearance], form: i64, row: u32, disclosure: &Disclosure) -> Vec<HistoryLine> {
+impl HistoryLine {
+    /// The term record to show in its own panel (something recorded).
+    pub fn recorded(&self) -> Option<&TermRecordLine> {
+        self.term_record.as_ref().filter(|t| t.recorded)
+    }
+}
+
+fn term_line(row: &TermRow, disclosure: &Disclosure) -> TermRecordLine {
+    let c = &row.content;
+    TermRecordLine {
+        recorded: row.version > 0,
+        arrival: c.arrival.label().to_owned(),
+        arrived_on: c
+            .arrived_on
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        absent_reason: disclosure.text(&c.absent_reason),
+        post: disclosure.text(&c.post),
+        tasks: disclosure.text(&c.tasks),
+        duties: disclosure.text(&c.duties),
+        assessment: c
+            .assessment
+            .map(|a| a.label().to_owned())
+            .unwrap_or_default(),
+        summary: disclosure.text(&c.summary),
+        sender_remark: disclosure.text(&c.sender_remark),
+    }
+}
+
+fn lines(
+    all: &[PersonAppearance],
+    form: i64,
+    row: u32,
+    disclosure: &Disclosure,
+) -> Vec<HistoryLine> {
     all.iter()
-        .map(|a| {
+        .map(|p| {
+            let a = &p.appearance;
+            let o = p.outcome.as_ref();
             let cell = |c: Column| a.cells.get(c as usize).cloned().unwrap_or_default();
             HistoryLine {
                 batch: a.batch_name.clone(),
@@ -74,6 +150,16 @@ fn lines(all: &[Appearance], form: i64, row: u32, disclosure: &Disclosure) -> Ve
                 post: cell(Column::Post),
                 term: cell(Column::Term),
                 status: a.status.map_or("草稿", |s| s.label()).to_owned(),
+                selection: o.map(|o| o.status.label().to_owned()).unwrap_or_default(),
+                selection_reason: o.map(|o| disclosure.text(&o.reason)).unwrap_or_default(),
+                listed: o
+                    .and_then(|o| o.listed)
+                    .map(|k| k.label().to_owned())
+                    .unwrap_or_default(),
+                on_final_list: o.is_some_and(|o| o.on_final_list()),
+                term_record: o
+                    .and_then(|o| o.term.as_ref())
+                    .map(|t| term_line(t, disclosure)),
                 this_row: a.form_id == form && a.row_no == row,
                 form_id: a.form_id,
                 row_no: a.row_no,

@@ -109,6 +109,9 @@ pub fn rules() -> Vec<RouteRule> {
         crate::public::POLICY,
         crate::term::POLICY,
         crate::ledger::POLICY,
+        crate::reminders::POLICY,
+        crate::batch_switch::POLICY,
+        crate::admin::audit::POLICY,
     ]
     .concat()
 }

@@ -131,7 +131,51 @@ pub struct SnapFinding {
     pub cell: Option<String>,
 }
 
+/// Where a finding is, as a clerk reads it: 「第5行·R列（手机号码）」 (row, column letters and the
+/// column's header) when the finding names a cell, else the column's header alone. A bare 「R5」
+/// reads like a rule ID (R05, S06), so the address is never shown on its own. (`partials/ui.html`'s
+/// `finding_list` spells the same wording out in the template.)
+pub fn cell_place(row: Option<u32>, column: &str, cell: Option<&str>) -> String {
+    let Some(cell) = cell.map(str::trim).filter(|c| !c.is_empty()) else {
+        return column.to_owned();
+    };
+    let letters: String = cell
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let digits: String = cell[letters.len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let row = row
+        .map(|r| r.to_string())
+        .or_else(|| (!digits.is_empty()).then_some(digits));
+    match (row, letters.is_empty()) {
+        (Some(r), false) => format!("第{r}行·{letters}列（{column}）"),
+        (Some(r), true) => format!("第{r}行（{column}）"),
+        (None, false) => format!("{letters}列（{column}）"),
+        (None, true) => column.to_owned(),
+    }
+}
+
+/// The message without the bare cell address the engine appends to 「「手机号码」列（R5）」: the page
+/// shows the place as [`cell_place`] beside it.
+fn without_address(message: &str, cell: Option<&str>) -> String {
+    match cell {
+        Some(c) if !c.is_empty() => message.replacen(&format!("（{c}）"), "", 1),
+        _ => message.to_owned(),
+    }
+}
+
 impl SnapFinding {
+    /// Where the finding is (「第5行·R列（手机号码）」), when it names a column.
+    pub fn place(&self) -> Option<String> {
+        self.column
+            .as_deref()
+            .map(|c| cell_place(self.row, c, self.cell.as_deref()))
+    }
+
     /// 错误 / 警告 / 提示.
     pub fn severity_label(&self) -> &'static str {
         match self.severity.as_str() {
@@ -169,7 +213,7 @@ impl SnapFinding {
             row: f.row,
             column: f.column.map(str::to_owned),
             value: f.value.clone(),
-            message: f.message.clone(),
+            message: without_address(&f.message, f.cell.as_deref()),
             clause: f.clause.to_owned(),
             cell: f.cell.clone(),
         }
@@ -183,7 +227,7 @@ impl SnapFinding {
             row: f.row,
             column: f.column.clone(),
             value: f.value.clone(),
-            message: f.message.clone(),
+            message: without_address(&f.message, f.cell.as_deref()),
             clause: f.clause.clone(),
             cell: f.cell.clone(),
         }
@@ -726,9 +770,18 @@ pub struct SubmissionPage {
     pub may_unmask: bool,
     pub errors: usize,
     pub warnings: usize,
+    /// The content type of each scan the shown snapshot's forms were submitted with, by scan id.
+    pub scan_types: HashMap<i64, String>,
 }
 
 impl SubmissionPage {
+    /// Whether the scan is an image (shown in the page); otherwise a PDF, opened in a new tab.
+    pub fn scan_is_image(&self, scan_id: &i64) -> bool {
+        self.scan_types
+            .get(scan_id)
+            .is_some_and(|t| t.starts_with("image/"))
+    }
+
     /// The official cells of a row (already through the request's [`Disclosure`]).
     pub fn cells(&self, r: &SnapRow) -> Vec<String> {
         Column::OFFICIAL
@@ -792,6 +845,15 @@ pub async fn submission_page(
             )
             .await;
     }
+    let mut scan_types = HashMap::new();
+    for f in &snapshot.forms {
+        if let Some(scan) = &f.scan {
+            let scans = state.store.list_scans(&user.scope(), f.form_id).await?;
+            if let Some(info) = scans.into_iter().find(|x| x.id == scan.scan_id) {
+                scan_types.insert(scan.scan_id, info.content_type);
+            }
+        }
+    }
     let can_decide = loaded.submission.status == SubmissionStatus::Submitted;
     let mut page = SubmissionPage {
         frame,
@@ -808,6 +870,7 @@ pub async fn submission_page(
         may_unmask: disclosure.may_unmask(),
         errors,
         warnings,
+        scan_types,
     };
     page.can_decide = page.can_decide && page.is_current();
     Ok(page.into_response())

@@ -50,3 +50,38 @@ pub async fn take_flash(session: &tower_sessions::Session) -> Vec<crate::ui::Fla
         .flatten()
         .unwrap_or_default()
 }
+
+/// Session key of the batch a commission account chose in the top bar's switcher.
+const CHOSEN_BATCH: &str = "chosen_batch";
+
+/// The batch chosen in the switcher, with the account that chose it (so a choice never carries
+/// over to another account signing in on the same browser).
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct ChosenBatch {
+    user_id: i64,
+    batch_id: i64,
+}
+
+/// Remembers that account `user_id` works in batch `batch_id` from now on (until it chooses
+/// another or the session ends).
+pub async fn choose_batch(
+    session: &tower_sessions::Session,
+    user_id: i64,
+    batch_id: i64,
+) -> Result<(), tower_sessions::session::Error> {
+    session
+        .insert(CHOSEN_BATCH, ChosenBatch { user_id, batch_id })
+        .await
+}
+
+/// The batch account `user_id` chose in this session, if it chose one.
+pub async fn chosen_batch(session: &tower_sessions::Session, user_id: i64) -> Option<i64> {
+    match session.get::<ChosenBatch>(CHOSEN_BATCH).await {
+        Ok(Some(c)) if c.user_id == user_id => Some(c.batch_id),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "chosen batch not read");
+            None
+        }
+    }
+}

@@ -74,4 +74,10 @@ impl AppState {
             refusals: Arc::new(RefusalCounter::default()),
         }
     }
+
+    /// E-mails the commission's reminders through `mailer`.
+    pub fn with_mailer(mut self, mailer: shuangshi_app::mail::Mailer) -> Self {
+        self.app = self.app.with_mailer(mailer);
+        self
+    }
 }

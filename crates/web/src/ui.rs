@@ -86,6 +86,7 @@ pub fn menu_for(role: Role) -> Vec<MenuItem> {
             item("list", "报送分送", "/list", "send-check"),
             item("term", "聘期管理", "/term", "person-workspace"),
             item("ledger", "补助经费", "/ledger", "cash-coin"),
+            item("reminders", "催办提醒", "/reminders", "bell"),
             item("audit", "审计日志", "/admin/audit", "shield-lock"),
             item("accounts", "账号管理", "/admin/accounts", "people"),
         ],
@@ -769,6 +770,7 @@ mod tests {
                 "报送分送",
                 "聘期管理",
                 "补助经费",
+                "催办提醒",
                 "审计日志",
                 "账号管理"
             ]

@@ -161,6 +161,7 @@ pub async fn list(
             Column::new("姓名"),
             Column::new("角色"),
             Column::new("所属单位"),
+            Column::new("电子邮箱（催办提醒）"),
             Column::new("状态"),
             Column::new("创建时间"),
             Column::new("操作").class("w-actions"),
@@ -190,6 +191,9 @@ pub struct NewAccountForm {
     /// The school's or enterprise's name (officers only).
     #[serde(default)]
     pub org: String,
+    /// Where reminders are e-mailed (optional).
+    #[serde(default)]
+    pub email: String,
 }
 
 /// `GET /admin/accounts/new`.
@@ -255,6 +259,13 @@ pub async fn create(
         }
         _ => None,
     };
+    let email = form.email.trim().to_owned();
+    if !email.is_empty() && !shuangshi_store::accounts::is_email(&email) {
+        return refuse(format!(
+            "电子邮箱「{email}」格式不正确，应形如 name@example.com；不需要邮件提醒可留空"
+        ))
+        .await;
+    }
     let password = generate_password();
     let new = NewUser {
         username: form.username.trim().to_owned(),
@@ -265,15 +276,23 @@ pub async fn create(
         must_change_password: true,
     };
     match state.store.create_user(new, &user.actor()).await {
-        Ok(created) => Ok(PasswordShownPage {
-            frame: user
-                .frame_with_batch(&state, "账号已创建", "accounts")
-                .await?,
-            username: created.username,
-            password,
-            created: true,
+        Ok(created) => {
+            if !email.is_empty() {
+                state
+                    .store
+                    .set_user_email(created.id, &email, &user.actor())
+                    .await?;
+            }
+            Ok(PasswordShownPage {
+                frame: user
+                    .frame_with_batch(&state, "账号已创建", "accounts")
+                    .await?,
+                username: created.username,
+                password,
+                created: true,
+            }
+            .into_response())
         }
-        .into_response()),
         Err(StoreError::Invalid(m) | StoreError::Conflict(m)) => refuse(m).await,
         Err(e) => Err(e.into()),
     }
@@ -374,5 +393,38 @@ pub async fn unlock(
         Flash::success(format!("已解除账号「{}」的锁定", account.username)),
     )
     .await;
+    Ok(Redirect::to("/admin/accounts").into_response())
+}
+
+/// The e-mail address of an account.
+#[derive(Debug, Default, Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    pub email: String,
+}
+
+/// `POST /admin/accounts/{id}/email`: sets (or, empty, removes) where reminders are e-mailed.
+pub async fn set_email(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    session: Session,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<EmailForm>,
+) -> Result<Response, AppError> {
+    let account = target(&state, id).await?;
+    let email = form.email.trim();
+    let flash = match state.store.set_user_email(id, email, &user.actor()).await {
+        Ok(()) if email.is_empty() => Flash::success(format!(
+            "已清除账号「{}」的电子邮箱：催办提醒只显示在其工作台",
+            account.username
+        )),
+        Ok(()) => Flash::success(format!(
+            "账号「{}」的催办提醒将发送到 {email}",
+            account.username
+        )),
+        Err(StoreError::Invalid(m)) => Flash::error(format!("账号「{}」：{m}", account.username)),
+        Err(e) => return Err(e.into()),
+    };
+    push_flash(&session, flash).await;
     Ok(Redirect::to("/admin/accounts").into_response())
 }

@@ -26,6 +26,7 @@ pub const POLICY: &[RouteRule] = &[
     RouteRule::new("POST", "/admin/accounts/{id}/disable", ADMIN),
     RouteRule::new("POST", "/admin/accounts/{id}/enable", ADMIN),
     RouteRule::new("POST", "/admin/accounts/{id}/unlock", ADMIN),
+    RouteRule::new("POST", "/admin/accounts/{id}/email", ADMIN),
     RouteRule::new("GET", "/admin/accounts/{id}/tokens", ADMIN),
     RouteRule::new("GET", "/tokens", Access::SignedIn),
     RouteRule::new("POST", "/tokens", Access::SignedIn),
@@ -34,6 +35,8 @@ pub const POLICY: &[RouteRule] = &[
     RouteRule::new("POST", "/admin/batches", ADMIN),
     RouteRule::new("GET", "/admin/batches/{id}", ADMIN),
     RouteRule::new("POST", "/admin/batches/{id}", ADMIN),
+    RouteRule::new("GET", "/admin/batches/{id}/params.toml", ADMIN),
+    RouteRule::new("POST", "/admin/batches/{id}/import", ADMIN),
     RouteRule::new("POST", "/admin/batches/{id}/open", ADMIN),
     RouteRule::new("POST", "/admin/batches/{id}/close", ADMIN),
     RouteRule::new("POST", "/admin/batches/{id}/extensions", ADMIN),
@@ -48,6 +51,10 @@ pub const POLICY: &[RouteRule] = &[
     RouteRule::new("POST", "/admin/orgs/import/commit", ADMIN),
     RouteRule::new("GET", "/admin/orgs/{id}", ADMIN),
     RouteRule::new("POST", "/admin/orgs/{id}", ADMIN),
+    RouteRule::new("GET", "/admin/orgs/new", ADMIN),
+    RouteRule::new("POST", "/admin/orgs", ADMIN),
+    RouteRule::new("POST", "/admin/orgs/{id}/delete", ADMIN),
+    RouteRule::new("GET", "/admin/orgs/export.xlsx", ADMIN),
     RouteRule::new("GET", "/roster", COMMISSION),
     RouteRule::new("GET", "/roster.xlsx", COMMISSION),
     RouteRule::new("GET", "/api/v1/roster", COMMISSION),
@@ -77,6 +84,7 @@ pub fn routes() -> Routes {
         .post("/admin/accounts/{id}/disable", accounts::disable)
         .post("/admin/accounts/{id}/enable", accounts::enable)
         .post("/admin/accounts/{id}/unlock", accounts::unlock)
+        .post("/admin/accounts/{id}/email", accounts::set_email)
         .get("/admin/accounts/{id}/tokens", tokens::of_account)
         .get("/tokens", tokens::mine)
         .post("/tokens", tokens::create)
@@ -85,6 +93,8 @@ pub fn routes() -> Routes {
         .post("/admin/batches", batches::create)
         .get("/admin/batches/{id}", batches::edit)
         .post("/admin/batches/{id}", batches::save)
+        .get("/admin/batches/{id}/params.toml", batches::export)
+        .post("/admin/batches/{id}/import", batches::import)
         .post("/admin/batches/{id}/open", batches::open)
         .post("/admin/batches/{id}/close", batches::close)
         .post("/admin/batches/{id}/extensions", batches::extend)
@@ -106,6 +116,10 @@ pub fn routes() -> Routes {
         .post("/admin/orgs/import/commit", orgs::commit)
         .get("/admin/orgs/{id}", orgs::edit)
         .post("/admin/orgs/{id}", orgs::save)
+        .get("/admin/orgs/new", orgs::new_page)
+        .post("/admin/orgs", orgs::create)
+        .post("/admin/orgs/{id}/delete", orgs::delete)
+        .get("/admin/orgs/export.xlsx", orgs::export)
         .get("/admin/audit", audit::list)
         .post("/admin/audit/verify", audit::verify)
 }

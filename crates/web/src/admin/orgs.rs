@@ -1,6 +1,8 @@
 //! 单位名录: the registry with filters (名称, 类别, 区县) and pagination; import of the same CSV/xlsx
-//! as `check --orgs` with a preview (nothing stored) and an all-or-nothing commit; edit an
-//! organisation.
+//! as `check --orgs` with a preview (nothing stored) and an all-or-nothing commit; 新增, 编辑 and
+//! 删除 of one organisation (删除 refused, saying what, while anything references it); 导出 of the
+//! filtered list as xlsx in the columns the import reads, so an export can be imported again.
+//! Every change is audited by the store, the export here.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -10,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use shuangshi_app::orgs::{OrgChange, summary_text};
 use shuangshi_rules::Org;
-use shuangshi_store::orgs::{ENTERPRISE_KINDS, SCHOOL_TIERS};
+use shuangshi_store::orgs::{ENTERPRISE_KINDS, SCHOOL_TIERS, category_is_school};
 use shuangshi_store::{OrgFilter, OrgRecord, PageRequest, Scope, StoreError};
 use tower_sessions::Session;
 
@@ -36,6 +38,26 @@ pub struct OrgsPage {
     pub pager: Pager,
 }
 
+impl OrgsPage {
+    /// The 编辑 link of a row.
+    pub fn edit_href(&self, o: &OrgRecord) -> String {
+        format!("/admin/orgs/{}", o.id)
+    }
+
+    /// Where 删除 posts for a row.
+    pub fn delete_action(&self, o: &OrgRecord) -> String {
+        format!("/admin/orgs/{}/delete", o.id)
+    }
+
+    /// What the 删除 confirmation names.
+    pub fn delete_what(&self, o: &OrgRecord) -> String {
+        format!(
+            "单位「{}」（有账户、合作关系、推荐表或报送记录引用的单位不能删除）",
+            o.name
+        )
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct OrgQuery {
     #[serde(default)]
@@ -46,6 +68,35 @@ pub struct OrgQuery {
     pub district: String,
     #[serde(flatten)]
     pub paging: Paging,
+}
+
+impl OrgQuery {
+    fn filter(&self) -> OrgFilter {
+        OrgFilter {
+            name: non_empty(&self.name),
+            category: non_empty(&self.category),
+            district: non_empty(&self.district),
+            is_school: None,
+        }
+    }
+
+    /// The filters as a query string (`?name=…`), empty when there are none.
+    fn query_string(&self) -> String {
+        let parts: Vec<String> = [
+            ("name", &self.name),
+            ("category", &self.category),
+            ("district", &self.district),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::fmt::url_encode(v.trim())))
+        .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
 }
 
 /// Every school tier and enterprise kind, for selects.
@@ -64,12 +115,7 @@ pub async fn list(
     session: Session,
     Query(q): Query<OrgQuery>,
 ) -> Result<OrgsPage, AppError> {
-    let filter = OrgFilter {
-        name: non_empty(&q.name),
-        category: non_empty(&q.category),
-        district: non_empty(&q.district),
-        is_school: None,
-    };
+    let filter = q.filter();
     let first = Pager::new(
         "/admin/orgs",
         q.paging.page(),
@@ -119,13 +165,16 @@ pub async fn list(
             ))
             .field(SearchField::text("district", "区县", &q.district)),
         toolbar: Toolbar {
+            new_href: Some("/admin/orgs/new".into()),
+            new_label: None,
             import_dialog: Some("org-import".into()),
+            export_href: Some(format!("/admin/orgs/export.xlsx{}", q.query_string())),
             template_href: Some("/admin/orgs/template.csv".into()),
-            ..Toolbar::default()
         },
         columns: vec![
             Column::new("单位名称"),
             Column::new("类别"),
+            Column::new("学校/企业"),
             Column::new("隶属关系"),
             Column::new("统一社会信用代码"),
             Column::new("所在区县"),
@@ -348,20 +397,70 @@ pub async fn commit(
     Ok(Redirect::to("/admin/orgs").into_response())
 }
 
+/// 新增 and 编辑 of one organisation (`admin/org_edit.html`).
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/org_edit.html")]
 pub struct OrgEditPage {
     pub frame: Frame,
-    pub id: i64,
+    /// `None` for 新增.
+    pub id: Option<i64>,
     pub form: OrgForm,
-    pub categories: Vec<SelectOption>,
+    pub school_categories: Vec<SelectOption>,
+    pub enterprise_categories: Vec<SelectOption>,
     pub error: Option<String>,
+    /// The field the error is about (its `id`), outlined red.
+    pub error_field: &'static str,
+}
+
+impl OrgEditPage {
+    fn new(frame: Frame, id: Option<i64>, form: OrgForm) -> Self {
+        OrgEditPage {
+            frame,
+            id,
+            form,
+            school_categories: SCHOOL_TIERS
+                .iter()
+                .map(|c| SelectOption::new(*c, *c))
+                .collect(),
+            enterprise_categories: ENTERPRISE_KINDS
+                .iter()
+                .map(|c| SelectOption::new(*c, *c))
+                .collect(),
+            error: None,
+            error_field: "",
+        }
+    }
+
+    pub fn action(&self) -> String {
+        match self.id {
+            Some(id) => format!("/admin/orgs/{id}"),
+            None => "/admin/orgs".to_owned(),
+        }
+    }
+
+    /// The `is-invalid` class for the field the error is about.
+    pub fn invalid(&self, field: &str) -> &'static str {
+        if self.error.is_some() && self.error_field == field {
+            " is-invalid"
+        } else {
+            ""
+        }
+    }
+
+    fn with_error(mut self, field: &'static str, message: String) -> Self {
+        self.error = Some(message);
+        self.error_field = field;
+        self
+    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct OrgForm {
     #[serde(default)]
     pub name: String,
+    /// `school` or `enterprise`; empty: decided by the category.
+    #[serde(default)]
+    pub kind: String,
     #[serde(default)]
     pub category: String,
     #[serde(default)]
@@ -370,6 +469,144 @@ pub struct OrgForm {
     pub credit_code: String,
     #[serde(default)]
     pub district: String,
+}
+
+impl OrgForm {
+    fn of(org: &OrgRecord) -> Self {
+        OrgForm {
+            name: org.name.clone(),
+            kind: if org.is_school {
+                "school"
+            } else {
+                "enterprise"
+            }
+            .to_owned(),
+            category: org.category.clone(),
+            affiliation: org.affiliation.clone(),
+            credit_code: org.credit_code.clone(),
+            district: org.district.clone(),
+        }
+    }
+
+    fn org(&self) -> Org {
+        Org {
+            name: self.name.clone(),
+            category: self.category.clone(),
+            affiliation: self.affiliation.clone(),
+            credit_code: self.credit_code.clone(),
+            district: self.district.clone(),
+        }
+    }
+
+    /// The first problem of the form: (field id, Chinese message naming what is accepted).
+    fn problem(&self) -> Option<(&'static str, String)> {
+        if self.name.trim().is_empty() {
+            return Some((
+                "name",
+                "「单位名称」不能为空；请填写单位全称（与公章一致）".to_owned(),
+            ));
+        }
+        let Some(is_school) = category_is_school(&self.category) else {
+            let given = self.category.trim();
+            let given = if given.is_empty() {
+                "未选择".to_owned()
+            } else {
+                format!("「{given}」")
+            };
+            return Some((
+                "category",
+                format!(
+                    "「单位类别」{given}；应为学校类别 {} 或企业类别 {} 之一",
+                    SCHOOL_TIERS.join("、"),
+                    ENTERPRISE_KINDS.join("、")
+                ),
+            ));
+        };
+        let kind = match self.kind.as_str() {
+            "school" => Some(true),
+            "enterprise" => Some(false),
+            _ => None,
+        };
+        if kind.is_some_and(|k| k != is_school) {
+            let (chosen, belongs) = if is_school {
+                ("企业", "学校类别")
+            } else {
+                ("学校", "企业类别")
+            };
+            return Some((
+                "category",
+                format!(
+                    "单位性质选了「{chosen}」，但「单位类别」「{}」是{belongs}；请改选与性质相符的类别",
+                    self.category.trim()
+                ),
+            ));
+        }
+        let credit = self.credit_code.trim();
+        if !credit.is_empty() && !shuangshi_rules::text::uscc_is_valid(credit) {
+            return Some((
+                "credit_code",
+                format!(
+                    "「统一社会信用代码」「{credit}」校验不通过（GB 32100-2015）；应为 18 位代码（数字和大写字母，不含 I、O、Z、S、V），可留空"
+                ),
+            ));
+        }
+        None
+    }
+}
+
+/// The field a store refusal is about.
+fn field_of(message: &str) -> &'static str {
+    if message.contains("类别") {
+        "category"
+    } else if message.contains("信用代码") {
+        "credit_code"
+    } else {
+        "name"
+    }
+}
+
+/// `GET /admin/orgs/new`.
+pub async fn new_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<OrgEditPage, AppError> {
+    let frame = user.frame_with_batch(&state, "新增单位", "orgs").await?;
+    Ok(OrgEditPage::new(frame, None, OrgForm::default()))
+}
+
+/// `POST /admin/orgs`: adds one organisation (audited as `org.create`).
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    session: Session,
+    CsrfForm(form): CsrfForm<OrgForm>,
+) -> Result<Response, AppError> {
+    let refuse = |field: &'static str, message: String, form: OrgForm| {
+        let state = state.clone();
+        let user = user.clone();
+        async move {
+            let frame = user.frame_with_batch(&state, "新增单位", "orgs").await?;
+            let page = OrgEditPage::new(frame, None, form).with_error(field, message);
+            Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    };
+    if let Some((field, message)) = form.problem() {
+        return refuse(field, message, form).await;
+    }
+    match state.store.create_org(&form.org(), &user.actor()).await {
+        Ok(o) => {
+            push_flash(
+                &session,
+                Flash::success(format!("已新增「{}」（{}）", o.name, o.category)),
+            )
+            .await;
+            Ok(Redirect::to("/admin/orgs").into_response())
+        }
+        Err(StoreError::Invalid(m) | StoreError::Conflict(m) | StoreError::State(m)) => {
+            refuse(field_of(&m), m, form).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `GET /admin/orgs/{id}`.
@@ -383,22 +620,11 @@ pub async fn edit(
         .get_org(&Scope::All, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(OrgEditPage {
-        frame: user.frame_with_batch(&state, "编辑单位", "orgs").await?,
-        id,
-        form: OrgForm {
-            name: org.name,
-            category: org.category,
-            affiliation: org.affiliation,
-            credit_code: org.credit_code,
-            district: org.district,
-        },
-        categories: category_options(),
-        error: None,
-    })
+    let frame = user.frame_with_batch(&state, "编辑单位", "orgs").await?;
+    Ok(OrgEditPage::new(frame, Some(id), OrgForm::of(&org)))
 }
 
-/// `POST /admin/orgs/{id}`.
+/// `POST /admin/orgs/{id}` (audited as `org.update`).
 pub async fn save(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -406,24 +632,19 @@ pub async fn save(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<OrgForm>,
 ) -> Result<Response, AppError> {
-    let org = Org {
-        name: form.name.clone(),
-        category: form.category.clone(),
-        affiliation: form.affiliation.clone(),
-        credit_code: form.credit_code.clone(),
-        district: form.district.clone(),
-    };
-    let credit = form.credit_code.trim();
-    let bad_code = !credit.is_empty() && !shuangshi_rules::text::uscc_is_valid(credit);
-    let result = if bad_code {
-        Err(StoreError::Invalid(format!(
-            "统一社会信用代码「{credit}」校验不通过（GB 32100-2015），请核对"
-        )))
-    } else {
-        state
+    let result = match form.problem() {
+        Some((field, m)) => Err((field, m)),
+        None => match state
             .store
-            .update_org(&Scope::All, id, &org, &user.actor())
+            .update_org(&Scope::All, id, &form.org(), &user.actor())
             .await
+        {
+            Ok(r) => Ok(r),
+            Err(StoreError::Invalid(m) | StoreError::Conflict(m) | StoreError::State(m)) => {
+                Err((field_of(&m), m))
+            }
+            Err(e) => return Err(e.into()),
+        },
     };
     match result {
         Ok(Some(o)) => {
@@ -431,16 +652,95 @@ pub async fn save(
             Ok(Redirect::to("/admin/orgs").into_response())
         }
         Ok(None) => Err(AppError::NotFound),
-        Err(StoreError::Invalid(m) | StoreError::Conflict(m) | StoreError::State(m)) => {
-            let page = OrgEditPage {
-                frame: user.frame_with_batch(&state, "编辑单位", "orgs").await?,
-                id,
-                form,
-                categories: category_options(),
-                error: Some(m),
-            };
+        Err((field, m)) => {
+            let frame = user.frame_with_batch(&state, "编辑单位", "orgs").await?;
+            let page = OrgEditPage::new(frame, Some(id), form).with_error(field, m);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /admin/orgs/{id}/delete`: deletes an organisation nothing references (audited as
+/// `org.delete`); otherwise back to the list with the refusal naming what references it.
+pub async fn delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    session: Session,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    match state.store.delete_org(&Scope::All, id, &user.actor()).await {
+        Ok(Some(o)) => {
+            push_flash(
+                &session,
+                Flash::success(format!("已删除「{}」（{}）", o.name, o.category)),
+            )
+            .await;
+        }
+        Ok(None) => return Err(AppError::NotFound),
+        Err(StoreError::State(m) | StoreError::Conflict(m)) => {
+            push_flash(&session, Flash::error(m)).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Redirect::to("/admin/orgs").into_response())
+}
+
+/// A form with nothing but the CSRF token.
+#[derive(Debug, Default, Deserialize)]
+pub struct Empty {}
+
+/// The registry's columns, as the import reads them (`shuangshi_sheet::orgs::parse_registry`).
+pub const EXPORT_HEADERS: [&str; 5] = [
+    "单位名称",
+    "单位类别",
+    "隶属关系",
+    "统一社会信用代码",
+    "所在区县",
+];
+
+/// `GET /admin/orgs/export.xlsx`: the filtered list (every page) in the import's columns, so the
+/// file can be edited and imported again; audited as `export.orgs`.
+pub async fn export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<OrgQuery>,
+) -> Result<Response, AppError> {
+    let orgs = state.store.all_orgs(&Scope::All, &q.filter()).await?;
+    let count = orgs.len();
+    let rows: Vec<Vec<String>> = orgs
+        .into_iter()
+        .map(|o| vec![o.name, o.category, o.affiliation, o.credit_code, o.district])
+        .collect();
+    let title = format!(
+        "单位名录（导出于 {}）",
+        crate::fmt::datetime(&chrono::Utc::now())
+    );
+    let bytes = tokio::task::spawn_blocking(move || {
+        shuangshi_sheet::write::table_xlsx("单位名录", &title, &EXPORT_HEADERS, &rows)
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(|e| AppError::internal(e.to_string()))?;
+    let filters = q.query_string();
+    crate::school::audit(
+        &state.store,
+        &user,
+        "export.orgs",
+        "orgs".to_owned(),
+        format!(
+            "{count} 个单位；筛选：{}",
+            if filters.is_empty() {
+                "无"
+            } else {
+                &filters[1..]
+            }
+        ),
+    )
+    .await;
+    Ok(crate::school::attachment(
+        bytes,
+        crate::school::XLSX,
+        "单位名录.xlsx",
+    ))
 }

@@ -1,11 +1,15 @@
 //! The scan of the form sealed by school and enterprise (W03): uploaded as PDF, JPG or PNG
 //! (recognised by its first bytes, never by its name), size-capped, checked in full (a PDF must
 //! parse, have a page and carry no active content; an image must decode), bound to the form
-//! version it seals; any later edit of the form voids it.
+//! version it seals; any later edit of the form voids it. `GET /scans/{id}` downloads it, and with
+//! `?inline=1` answers it for viewing in the browser (an image shown in the page, a PDF opened in
+//! a new tab).
 
-use axum::extract::{Multipart, Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use tower_sessions::Session;
 
 use shuangshi_sheet::scan::check_scan;
@@ -91,23 +95,44 @@ pub async fn upload(
     }
 }
 
-/// `GET /scans/{id}`: the scan, for the school and the commission.
+/// The query of `GET /scans/{id}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ScanQuery {
+    /// `1`: for viewing in the browser (`Content-Disposition: inline`), not as a download.
+    #[serde(default)]
+    pub inline: Option<String>,
+}
+
+impl ScanQuery {
+    fn inline(&self) -> bool {
+        matches!(self.inline.as_deref().map(str::trim), Some("1" | "true"))
+    }
+}
+
+/// `GET /scans/{id}`: the scan, for the school and the commission: a download, or with
+/// `?inline=1` for viewing in the browser. Either is audited as `export.scan`.
 pub async fn download(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<ScanQuery>,
 ) -> Result<Response, AppError> {
     let (info, bytes) = state
         .store
         .get_scan(&user.scope(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let inline = q.inline();
     super::audit(
         &state.store,
         &user,
         "export.scan",
         format!("form:{}", info.form_id),
-        format!("scan:{id} version {}", info.form_version),
+        format!(
+            "scan:{id} version {}{}",
+            info.form_version,
+            if inline { " inline" } else { "" }
+        ),
     )
     .await;
     let ext = match info.content_type.as_str() {
@@ -115,15 +140,30 @@ pub async fn download(
         "image/png" => "png",
         _ => "jpg",
     };
-    Ok(attachment(
-        bytes,
-        &info.content_type,
-        &format!(
-            "盖章扫描件-推荐表{}-第{}版.{ext}",
-            info.form_id, info.form_version
-        ),
-    )
-    .into_response())
+    let file_name = format!(
+        "盖章扫描件-推荐表{}-第{}版.{ext}",
+        info.form_id, info.form_version
+    );
+    if !inline {
+        return Ok(attachment(bytes, &info.content_type, &file_name).into_response());
+    }
+    // Only the three kinds `check_scan` accepts are ever stored; anything else is downloaded.
+    let content_type = match info.content_type.as_str() {
+        "application/pdf" => "application/pdf",
+        "image/png" => "image/png",
+        "image/jpeg" => "image/jpeg",
+        _ => return Ok(attachment(bytes, &info.content_type, &file_name).into_response()),
+    };
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "inline; filename=\"scan.{ext}\"; filename*=UTF-8''{}",
+        crate::fmt::url_encode(&file_name)
+    )) {
+        headers.insert(CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -9,6 +9,9 @@
 //!    screen, the names shown, no mobile or other non-public value); after the 公示期 the
 //!    commission proposes the final list, a second 市教委管理员 approves it, and the visitor sees
 //!    the 正式名单, 已公布.
+//! 3. Issue 10: the enterprise records its teacher's arrival, post, tasks and assessment; the
+//!    commission's 工作台 charts move, one 市教委管理员 pays the school and another approves, and
+//!    the subsidy chart shows it paid.
 //!
 //! Every step is clicked and typed as a clerk would, with the pages' own dialogs.
 
@@ -536,4 +539,178 @@ async fn the_commission_publishes_in_chromium_and_a_visitor_reads_it_on_a_phone_
     assert_eq!(fin.entries.len(), 2);
     let check = app.store().verify_audit().await.unwrap();
     assert!(check.is_ok(), "{check:?}");
+}
+
+/// The text of the row labelled `label` in the dashboard table `table` (cells tab-separated).
+fn table_row(b: &Browser, table: &str, label: &str) -> String {
+    b.script(
+        "var rows = document.querySelectorAll(arguments[0] + ' tbody tr');\
+         for (var i = 0; i < rows.length; i++) {\
+           var th = rows[i].querySelector('th');\
+           if (th && th.innerText.trim() === arguments[1]) {\
+             return Array.from(rows[i].querySelectorAll('td')).map(function (td) { return td.innerText.trim(); }).join('\\t');\
+           }\
+         }\
+         return '';",
+        json!([table, label]),
+    )
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Sets a form control's value as a picker would (date inputs and selects), firing `change`.
+fn set_value(b: &Browser, css: &str, value: &str) {
+    b.find(css);
+    b.script(
+        "var el = document.querySelector(arguments[0]); el.value = arguments[1];\
+         el.dispatchEvent(new Event('change', { bubbles: true }));",
+        json!([css, value]),
+    );
+}
+
+/// Issue 10: on the final list, the enterprise records its teacher's arrival, post, tasks and
+/// assessment on 聘期管理; the commission sees the term chart move on its 工作台, pays the school
+/// for the engineer it received (prepared by one 市教委管理员, approved by another) and sees the
+/// subsidy chart show it paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_enterprise_records_the_term_and_the_commission_pays_in_chromium() {
+    let app = TestApp::new().await;
+    let p = pair(&app, "聘期旅程", "中职").await;
+    let batch = crate::term::final_list(&app, &[&p]).await;
+    let rows = app.store().term_rows(&Scope::All, batch.id).await.unwrap();
+    let find = |dir: &str| {
+        rows.iter()
+            .find(|r| r.direction == dir)
+            .expect("a person of each direction")
+            .clone()
+    };
+    let (teacher, engineer) = (find("school"), find("enterprise"));
+    let maker = app.user(Role::Admin).await;
+    let checker = app.user(Role::Admin).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let service = app
+        .router
+        .clone()
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+    let rt = tokio::runtime::Handle::current();
+    let number = batch.number;
+
+    tokio::task::block_in_place(|| {
+        let b = Browser::start("term");
+        b.set_window_size(1366, 768);
+
+        // 1. Before anything is recorded: nobody arrived, nothing paid.
+        login(&b, &base, &maker);
+        b.goto(&format!("{base}/"));
+        b.find("#table-term");
+        assert_eq!(table_row(&b, "#table-term", "已到岗"), "0 人");
+        assert_eq!(table_row(&b, "#table-term", "已考核"), "0 人");
+
+        // 2. The enterprise opens its teacher on 聘期管理 and records arrival, post and tasks,
+        //    then the assessment.
+        login(&b, &base, &p.enterprise_user);
+        b.goto(&format!("{base}/term?batch={number}"));
+        b.wait_text(&["聘期管理", &teacher.name]);
+        b.click(&format!("a[href^='/term/{}']", teacher.selection_id));
+        b.wait_text(&["到岗、岗位与考核", &teacher.name]);
+        set_value(&b, "#arrival", "arrived");
+        set_value(&b, "#arrived_on", "2024-02-26");
+        b.fill("#post", "技术研发部 副总工程师");
+        b.fill("#tasks", "牵头数控产线改造，开发两门校企共建课程");
+        b.fill("#duties", "产线工艺优化；带教青年技术人员");
+        b.click("form.term-form button[type=submit]");
+        b.wait_text(&["第 1 版"]);
+        set_value(&b, "#assessment", "excellent");
+        b.fill("#summary", "按期完成聘期任务，成效显著");
+        b.click("form.term-form button[type=submit]");
+        b.wait_text(&["第 2 版"]);
+        b.screenshot("1-term-recorded");
+
+        // The school records the engineer it received (the same use case its page calls).
+        rt.block_on(record_arrival(&app, &batch, &engineer));
+
+        // 3. The commission's dashboard moved; the school is due one person × ¥10,000.
+        login(&b, &base, &maker);
+        b.goto(&format!("{base}/"));
+        b.find("#table-term");
+        assert_eq!(table_row(&b, "#table-term", "已到岗"), "2 人");
+        assert_eq!(table_row(&b, "#table-term", "已考核"), "1 人");
+        assert_eq!(
+            table_row(&b, "#table-subsidy", &p.school.name),
+            "¥10,000\t¥0"
+        );
+
+        // 4. One administrator prepares the payment, the other approves it.
+        b.goto(&format!("{base}/ledger?batch={number}"));
+        b.wait_text(&[&p.school.name, "待拨付"]);
+        b.fill(&format!("#voucher-{}", p.school.id), "渝财拨〔2024〕18号");
+        b.click(&format!(
+            "form[action='/ledger/{}/entries'][data-confirm] button[type=submit]",
+            p.school.id
+        ));
+        b.confirm_dialog();
+        b.wait_text(&["待审批", "须另一位市教委管理员审批"]);
+        login(&b, &base, &checker);
+        b.goto(&format!("{base}/ledger?batch={number}"));
+        b.click("form[action$='/approve'] button[type=submit]");
+        b.confirm_dialog();
+        // The flash of the approval (the dialog itself also says 已拨付).
+        b.wait_text(&["¥10,000：已拨付"]);
+        b.screenshot("2-paid");
+
+        // 5. The dashboard shows it paid.
+        b.goto(&format!("{base}/"));
+        b.find("#table-subsidy");
+        assert_eq!(
+            table_row(&b, "#table-subsidy", &p.school.name),
+            "¥10,000\t¥10,000"
+        );
+    });
+    server.abort();
+
+    let entries = app.store().ledger_entries(batch.id, None).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].amount, 10_000);
+    assert_eq!(entries[0].status, shuangshi_store::EntryStatus::Paid);
+    let t = app
+        .store()
+        .term_row(&Scope::All, teacher.selection_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.version, 2);
+    assert_eq!(
+        t.content.assessment,
+        Some(shuangshi_store::Assessment::Excellent)
+    );
+}
+
+async fn record_arrival(
+    app: &TestApp,
+    batch: &shuangshi_store::BatchRecord,
+    engineer: &shuangshi_store::TermRow,
+) {
+    let form = shuangshi_app::term::TermForm {
+        arrival: "arrived".into(),
+        arrived_on: "2024-02-26".into(),
+        post: "智能制造学院 产业副院长".into(),
+        tasks: "共建实训基地".into(),
+        duties: "专业建设指导".into(),
+        ..Default::default()
+    };
+    app.app()
+        .record_term(
+            &Scope::School(engineer.receiver_id),
+            &shuangshi_store::Actor::system(),
+            batch,
+            engineer.selection_id,
+            0,
+            &form,
+        )
+        .await
+        .unwrap();
 }

@@ -1,9 +1,11 @@
 //! 人员履历: a person recommended in an earlier batch and again now is found by the identity index
-//! (D03 on the row), and the commission sees both appearances, the mobile masked until asked.
+//! (D03 on the row), and the commission sees both appearances, the mobile masked until asked; each
+//! appearance shows its selection outcome and, on the published final list, its term record and
+//! assessment; the term and selection pages link each name to it.
 
 use axum::http::StatusCode;
 use shuangshi_rules::{Batch, Column};
-use shuangshi_store::{Actor, AuditFilter, FormContent, PageRequest, Role, Scope};
+use shuangshi_store::{Actor, AuditFilter, FormContent, PageRequest, Role, Scope, SelectionStatus};
 
 use crate::school::{cells, pair, partner_with, teacher};
 use crate::support::{PASSWORD, TestApp};
@@ -159,4 +161,198 @@ async fn a_person_of_an_earlier_batch_is_found_and_shown_with_both_appearances()
         admin.get(&format!("/people/{fb}/99")).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// The teacher's selection (the person the school sends) of `p` in `batch`.
+async fn teacher_selection(
+    app: &TestApp,
+    batch: &shuangshi_store::BatchRecord,
+    p: &crate::school::Pair,
+) -> shuangshi_store::SelectionRecord {
+    app.store()
+        .list_selections(&Scope::All, batch.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.school_id == p.school.id && s.direction == "school")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_person_on_the_final_list_shows_the_outcome_the_term_and_the_assessment() {
+    let app = TestApp::new().await;
+    let a = pair(&app, "履丙", "中职").await;
+    let batch = crate::term::final_list(&app, &[&a]).await;
+    let sel = teacher_selection(&app, &batch, &a).await;
+    let (form, row) = (sel.form_id, sel.row_no);
+
+    // The enterprise receives the teacher: arrival, placement, assessment 优秀; the school remarks.
+    let rec = app
+        .app()
+        .record_term(
+            &Scope::Enterprise(a.enterprise.id),
+            &Actor::system(),
+            &batch,
+            sel.id,
+            0,
+            &shuangshi_app::term::TermForm {
+                arrival: "arrived".into(),
+                arrived_on: "2024-02-26".into(),
+                post: "技术研发部 科技副总".into(),
+                tasks: "产线数字化改造".into(),
+                duties: "主持工艺优化".into(),
+                assessment: "优秀".into(),
+                summary: "聘期任务全部完成，成效显著".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.app()
+        .remark_term(
+            &Scope::School(a.school.id),
+            &Actor::system(),
+            &batch,
+            sel.id,
+            rec.version,
+            "同意接收单位考核意见",
+        )
+        .await
+        .unwrap();
+
+    let mut admin = app.login(Role::Admin).await;
+    let r = admin.get(&format!("/people/{form}/{row}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for text in [
+        "遴选结果",
+        "入选",
+        "已列入正式名单",
+        "已到岗",
+        "2024-02-26",
+        "优秀",
+        "聘期记录",
+        "技术研发部 科技副总",
+        "产线数字化改造",
+        "主持工艺优化",
+        "聘期任务全部完成，成效显著",
+        "派出单位意见",
+        "同意接收单位考核意见",
+    ] {
+        assert!(r.body.contains(text), "{text}: {}", r.body);
+    }
+    assert!(!r.body.contains("未入选"), "{}", r.body);
+    assert!(r.body.contains("138****8000") && !r.body.contains("13800138000"));
+
+    // The same through the API.
+    let (mut api, _) = app.api_client(Role::Admin).await;
+    let j = api
+        .get(&format!("/api/v1/people/{form}/{row}"))
+        .await
+        .json();
+    let me = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["this_row"] == true)
+        .unwrap();
+    assert_eq!(me["selection"], "入选");
+    assert_eq!(me["listed"], "正式名单");
+    assert_eq!(me["on_final_list"], true);
+    let t = &me["term_record"];
+    assert_eq!(t["recorded"], true, "{j}");
+    assert_eq!(t["arrival"], "已到岗");
+    assert_eq!(t["arrived_on"], "2024-02-26");
+    assert_eq!(t["post"], "技术研发部 科技副总");
+    assert_eq!(t["assessment"], "优秀");
+    assert_eq!(t["summary"], "聘期任务全部完成，成效显著");
+    assert_eq!(t["sender_remark"], "同意接收单位考核意见");
+    assert_eq!(me["mobile"], "138****8000");
+
+    // The engineer is on the list too, with nothing recorded yet: 未填报, no panel of its own.
+    let j = api
+        .get(&format!("/api/v1/people/{form}/{}", row + 1))
+        .await
+        .json();
+    assert_eq!(j[0]["selection"], "入选", "{j}");
+    assert_eq!(j[0]["term_record"]["recorded"], false);
+    assert_eq!(j[0]["term_record"]["arrival"], "未填报");
+
+    // From any row: the term page and the selection page link each name to the history, for the
+    // commission only.
+    let href = format!("href=\"/people/{form}/{row}\"");
+    let n = batch.number;
+    let r = admin.get(&format!("/term?batch={n}")).await;
+    assert!(r.body.contains(&href), "{}", r.body);
+    let r = admin.get("/selection").await;
+    assert!(r.body.contains(&href), "{}", r.body);
+    let mut reviewer = app.login(Role::VocationalReviewer).await;
+    let r = reviewer.get(&format!("/term?batch={n}")).await;
+    assert!(r.body.contains(&href), "{}", r.body);
+    assert_eq!(
+        reviewer.get(&format!("/people/{form}/{row}")).await.status,
+        StatusCode::OK
+    );
+    let mut ent = app.login_as(&a.enterprise_user, PASSWORD).await;
+    let r = ent.get(&format!("/term?batch={n}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("张三") && !r.body.contains("/people/"),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn a_person_not_selected_shows_the_rejection_and_no_term() {
+    let app = TestApp::new().await;
+    let b = pair(&app, "履丁", "中职").await;
+    let batch = crate::school::open_batch(&app).await;
+    let (_, f) = crate::school::prepared(&app, &batch, &b).await;
+    let mut admin = app.login(Role::Admin).await;
+
+    // Before acceptance the appearance has not reached selection.
+    let r = admin.get(&format!("/people/{}/5", f.id)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("未进入遴选"), "{}", r.body);
+
+    let sid = crate::review::submit(&app, &batch, &b).await;
+    let r = admin.post_form(&format!("/review/{sid}/accept"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let sel = teacher_selection(&app, &batch, &b).await;
+    app.app()
+        .decide_selection(
+            &Scope::All,
+            &Actor::system(),
+            &batch,
+            &[sel.id],
+            SelectionStatus::Rejected,
+            "本批名额已满",
+        )
+        .await
+        .unwrap();
+
+    let r = admin
+        .get(&format!("/people/{}/{}", sel.form_id, sel.row_no))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("未入选") && r.body.contains("本批名额已满"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("聘期记录") && !r.body.contains("已列入正式名单"),
+        "{}",
+        r.body
+    );
+
+    let (mut api, _) = app.api_client(Role::Admin).await;
+    let j = api
+        .get(&format!("/api/v1/people/{}/{}", sel.form_id, sel.row_no))
+        .await
+        .json();
+    assert_eq!(j[0]["selection"], "未入选", "{j}");
+    assert_eq!(j[0]["selection_reason"], "本批名额已满");
+    assert_eq!(j[0]["on_final_list"], false);
+    assert!(j[0]["term_record"].is_null(), "{j}");
 }

@@ -276,6 +276,7 @@ fn scopes_follow_roles() {
         locked_until: None,
         active: true,
         created_at: chrono::Utc::now(),
+        email: String::new(),
     };
     assert_eq!(scope_for(&user(Role::Admin, None)), Scope::All);
     assert_eq!(

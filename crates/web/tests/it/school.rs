@@ -17,9 +17,14 @@ pub const PNG: &[u8] = b"\x89PNG\x0d\x0a\x1a\x0a\x00\x00\x00\x0dIHDR\x00\x00\x00
 
 /// The batch of the tests: batch 10's parameters, open, the deadline a month ahead.
 pub async fn open_batch(app: &TestApp) -> BatchRecord {
+    open_batch_due_in(app, 30).await
+}
+
+/// Batch 10's parameters, open, the deadline `days` ahead.
+pub async fn open_batch_due_in(app: &TestApp, days: i64) -> BatchRecord {
     let mut batch = Batch::batch10();
     let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-    batch.deadline = (chrono::Utc::now() + chrono::Duration::days(30)).with_timezone(&tz);
+    batch.deadline = (chrono::Utc::now() + chrono::Duration::days(days)).with_timezone(&tz);
     let b = app
         .store()
         .create_batch(&batch, &Actor::system())
@@ -321,7 +326,7 @@ async fn journey_from_partnership_to_acceptance() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
-        r.body.contains("F04") && r.body.contains("手机号码（J5）"),
+        r.body.contains("F04") && r.body.contains("第5行·J列（手机号码）"),
         "{}",
         r.body
     );

@@ -74,6 +74,14 @@ impl TestApp {
         TestApp { db, state, router }
     }
 
+    /// A service that e-mails reminders through `mailer`.
+    pub async fn with_mailer(mailer: shuangshi_app::mail::Mailer) -> TestApp {
+        let db = TestDb::new().await;
+        let state = AppState::new(WebConfig::default(), db.store().clone()).with_mailer(mailer);
+        let router = router(state.clone());
+        TestApp { db, state, router }
+    }
+
     pub fn store(&self) -> &Store {
         self.db.store()
     }

@@ -14,7 +14,7 @@ use crate::school::{Pair, open_batch, pair, prepared_with};
 use crate::support::{Client, Resp, TestApp};
 
 /// Accepts the pairs' submissions, selects everyone, runs the 公示 and publishes the final list.
-async fn final_list(app: &TestApp, pairs: &[&Pair]) -> BatchRecord {
+pub(crate) async fn final_list(app: &TestApp, pairs: &[&Pair]) -> BatchRecord {
     let batch = open_batch(app).await;
     let mut admin = app.login(Role::Admin).await;
     for (i, p) in pairs.iter().enumerate() {
