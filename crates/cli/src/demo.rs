@@ -202,7 +202,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                 Some(n) => Some(id_of(n).await?),
                 None => None,
             };
-            store
+            let created = store
                 .create_user(
                     NewUser {
                         username: (*username).to_owned(),
@@ -216,6 +216,13 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                 )
                 .await
                 .map_err(e)?;
+            // Officers get an address, so reminders show where they would be e-mailed.
+            if org_id.is_some() {
+                store
+                    .set_user_email(created.id, &format!("{username}@example.com"), &sys)
+                    .await
+                    .map_err(e)?;
+            }
         }
         // Every state below is reached through the same use cases as the pages and the API.
         let app = shuangshi_app::App::new(store.clone());

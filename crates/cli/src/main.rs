@@ -4,6 +4,7 @@
 
 mod alloc;
 mod bench;
+mod bench_dashboard;
 mod bench_serve;
 mod check;
 mod demo;
@@ -63,6 +64,17 @@ enum Command {
         /// 反向代理改写 Host 时，允许提交表单的来源（如 https://shuangshi.example.gov.cn），可重复
         #[arg(long, value_name = "ORIGIN")]
         trusted_origin: Vec<String>,
+        /// 催办提醒的邮件服务器（如 smtp://mail.example.gov.cn:25、smtps://用户名:密码@mail.example.gov.cn:465）；
+        /// 不设置时提醒只显示在单位的工作台
+        #[arg(long, value_name = "URL", env = "SHUANGSHI_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// 提醒邮件的发件人
+        #[arg(
+            long,
+            value_name = "ADDRESS",
+            default_value = "双千双师交流计划 <noreply@localhost>"
+        )]
+        smtp_from: String,
         #[command(flatten)]
         listen: serve::ListenArgs,
     },
@@ -177,7 +189,7 @@ enum Command {
         format: RulesFormat,
     },
     /// 性能测试：生成一个官方格式的推荐表，对比 check 与 calamine 直接读取所有单元格的耗时和内存峰值；
-    /// `bench serve` 测网页服务
+    /// `bench serve` 测网页服务，`bench dashboard` 测工作台与汇总名单的规模
     Bench {
         #[command(subcommand)]
         mode: Option<BenchMode>,
@@ -213,6 +225,32 @@ enum BenchMode {
         /// 学校数（代替 --scale，用于快速试跑）
         #[arg(long, hide = true)]
         schools: Option<usize>,
+    },
+    /// 工作台与汇总名单的规模测试：在新建的数据库中直接写入多个批次的数据（默认 20 批共 1,000,000 人），
+    /// 测市教委工作台（当前批次）与汇总名单第一页（不筛选、按学校筛选）的耗时
+    Dashboard {
+        /// 全部批次的人数合计
+        #[arg(long, default_value_t = 1_000_000)]
+        people: usize,
+        /// 批次数（最后一批为开放中的当前批次，其前一批在聘期中）
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=99))]
+        batches: u64,
+        /// PostgreSQL 服务器（如 postgres://postgres@127.0.0.1:5432/test）：在其上新建一个数据库，结束后删除；
+        /// 默认在新建的临时目录中使用 SQLite
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        /// 每项重复次数（取中位数与最大值）
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// 结束后保留数据库（SQLite 文件或 PostgreSQL 数据库）
+        #[arg(long)]
+        keep: bool,
+        /// 先删除迁移 m0006_scale 的索引再生成数据（测加索引之前）
+        #[arg(long)]
+        without_indexes: bool,
+        /// 打印工作台与汇总名单背后各查询的查询计划（PostgreSQL 为 EXPLAIN ANALYZE）
+        #[arg(long)]
+        explain: bool,
     },
 }
 
@@ -306,6 +344,27 @@ fn main() -> ExitCode {
             database_url,
         }),
         Command::Bench {
+            mode:
+                Some(BenchMode::Dashboard {
+                    people,
+                    batches,
+                    database_url,
+                    runs,
+                    keep,
+                    without_indexes,
+                    explain,
+                }),
+            ..
+        } => bench_dashboard::run(bench_dashboard::Options {
+            people,
+            batches: usize::try_from(batches).unwrap_or(20),
+            database_url,
+            runs,
+            keep,
+            without_indexes,
+            explain,
+        }),
+        Command::Bench {
             mode: None,
             people,
             runs,
@@ -317,6 +376,8 @@ fn main() -> ExitCode {
             demo,
             secure_cookies,
             trusted_origin,
+            smtp_url,
+            smtp_from,
             listen,
         } => serve::serve(serve::ServeOptions {
             addr,
@@ -324,6 +385,7 @@ fn main() -> ExitCode {
             demo,
             secure_cookies,
             trusted_origins: trusted_origin,
+            smtp: smtp_url.map(|url| (url, smtp_from)),
             listen,
         }),
         Command::Orgs {

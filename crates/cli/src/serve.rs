@@ -47,6 +47,8 @@ pub struct ServeOptions {
     pub demo: bool,
     pub secure_cookies: bool,
     pub trusted_origins: Vec<String>,
+    /// The SMTP server URL and the sender of reminder e-mails.
+    pub smtp: Option<(String, String)>,
     pub listen: ListenArgs,
 }
 
@@ -74,6 +76,12 @@ pub fn serve(opts: ServeOptions) -> anyhow::Result<ExitCode> {
 
 async fn serve_async(opts: ServeOptions) -> anyhow::Result<ExitCode> {
     let descriptors = raise_descriptor_limit();
+    let mailer = match &opts.smtp {
+        Some((url, from)) => {
+            Some(shuangshi_app::mail::Mailer::new(url, from).map_err(|e| anyhow!("{e}"))?)
+        }
+        None => None,
+    };
     let store = opts.db.open().await?;
     if let Some(password) = store.bootstrap_admin().await.map_err(|e| anyhow!("{e}"))? {
         println!("已创建市教委管理员账号 admin，一次性密码：{password}");
@@ -88,7 +96,12 @@ async fn serve_async(opts: ServeOptions) -> anyhow::Result<ExitCode> {
         ..WebConfig::default()
     };
     let deletion = tokio::spawn(delete_expired_sessions(store.clone()));
-    let app = shuangshi_web::router(AppState::new(config, store));
+    let mut state = AppState::new(config, store);
+    if let Some(m) = mailer {
+        println!("催办提醒将通过邮件服务器 {} 发送", m.server());
+        state = state.with_mailer(m);
+    }
+    let app = shuangshi_web::router(state);
     let listener = tokio::net::TcpListener::bind(opts.addr)
         .await
         .with_context(|| format!("无法监听 {}（端口是否已被占用？）", opts.addr))?;
