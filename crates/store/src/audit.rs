@@ -137,6 +137,7 @@ pub const ACTION_NAMES: &[(&str, &str)] = &[
     ("form.update_row", "修改推荐人员"),
     ("form.delete_row", "删除推荐人员"),
     ("form.confirm_rows", "企业确认推荐人员"),
+    ("form.object_row", "企业对推荐人员提出异议"),
     ("scan.upload", "上传盖章扫描件"),
     ("submission.submit", "报送推荐材料"),
     ("submission.accept", "受理报送"),

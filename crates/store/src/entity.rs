@@ -265,6 +265,12 @@ pub mod form_rows {
         #[sea_orm(column_type = "Text")]
         pub cells: String,
         pub confirmed_version: Option<i32>,
+        /// The enterprise's objection to the row (m0008); cleared when the school edits it.
+        #[sea_orm(column_type = "Text", nullable)]
+        pub objection: Option<String>,
+        /// JSON cells as last confirmed (m0008), for showing what changed since.
+        #[sea_orm(column_type = "Text", nullable)]
+        pub confirmed_cells: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
     QuerySelect,
@@ -112,6 +112,45 @@ impl RowRecord {
 
     pub fn cell(&self, c: Column) -> &str {
         self.cells.get(c as usize).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// Column of `form_rows` holding the enterprise's 「有异议」 reason (m0008).
+const OBJECTION: &str = "objection";
+/// Column of `form_rows` holding the JSON cells as the enterprise last confirmed them (m0008).
+const CONFIRMED_CELLS: &str = "confirmed_cells";
+/// The longest objection reason, in characters.
+pub const OBJECTION_MAX: usize = 500;
+
+/// What the enterprise left on a row besides its confirmation ([`Store::row_notes`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowNote {
+    /// 「有异议」: the enterprise's reason, until the school edits the row or the enterprise
+    /// confirms it.
+    pub objection: Option<String>,
+    /// The cells as the enterprise last confirmed them (kept when an edit clears the
+    /// confirmation; a row replaced by an upload is a new row and has none).
+    pub confirmed_cells: Option<Vec<String>>,
+}
+
+impl RowNote {
+    /// The columns whose cells changed since the enterprise confirmed the row, with the text it
+    /// confirmed; empty when the row was never confirmed or is confirmed as it stands.
+    pub fn changed_since_confirmed(&self, row: &RowRecord) -> Vec<(Column, String)> {
+        let Some(old) = &self.confirmed_cells else {
+            return Vec::new();
+        };
+        if row.confirmed() {
+            return Vec::new();
+        }
+        Column::ALL
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &c)| {
+                let was = old.get(i).map(String::as_str).unwrap_or("");
+                (was != row.cell(c)).then(|| (c, was.to_string()))
+            })
+            .collect()
     }
 }
 
@@ -755,6 +794,8 @@ impl Store {
                         position: Set(position),
                         cells: Set(json),
                         confirmed_version: Set(None),
+                        objection: NotSet,
+                        confirmed_cells: NotSet,
                     };
                     form_rows::Entity::insert(am)
                         .exec_without_returning(tx.conn())
@@ -867,6 +908,8 @@ impl Store {
             position: Set(last.map_or(0, |p| p + 1)),
             cells: Set(json),
             confirmed_version: Set(None),
+            objection: NotSet,
+            confirmed_cells: NotSet,
         };
         let row_id = form_rows::Entity::insert(am)
             .exec(tx.conn())
@@ -903,6 +946,7 @@ impl Store {
                     form_rows::Column::ConfirmedVersion,
                     Expr::value(Option::<i32>::None),
                 )
+                .col_expr(Alias::new(OBJECTION), Expr::value(Option::<String>::None))
                 .filter(form_rows::Column::Id.eq(row_id))
                 .exec(tx.conn())
                 .await?;
@@ -990,6 +1034,11 @@ impl Store {
                     form_rows::Column::ConfirmedVersion,
                     Expr::value(Some(f.version)),
                 )
+                .col_expr(
+                    Alias::new(CONFIRMED_CELLS),
+                    Expr::col(form_rows::Column::Cells),
+                )
+                .col_expr(Alias::new(OBJECTION), Expr::value(Option::<String>::None))
                 .filter(form_rows::Column::FormId.eq(form_id))
                 .filter(form_rows::Column::Id.is_in(chunk.iter().copied()))
                 .exec(tx.conn())
@@ -1006,6 +1055,105 @@ impl Store {
                 "form.confirm_rows",
                 format!("form:{form_id}"),
                 format!("version {} rows {:?}", f.version, ids),
+            ),
+        )
+        .await?;
+        let form = self.form_in(&tx, form_id).await?;
+        tx.commit().await?;
+        Ok(Some(form))
+    }
+
+    /// The enterprise's notes on the rows of a form in scope (m0008), by row id: its standing
+    /// 「有异议」 and the cells as it last confirmed them. Empty when the form is not in scope.
+    pub async fn row_notes(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+    ) -> Result<HashMap<i64, RowNote>, StoreError> {
+        let in_scope = forms::Entity::find_by_id(form_id)
+            .filter(scope.form_filter())
+            .one(self.conn())
+            .await?
+            .is_some();
+        if !in_scope {
+            return Ok(HashMap::new());
+        }
+        let stmt = Query::select()
+            .column(form_rows::Column::Id)
+            .column(Alias::new(OBJECTION))
+            .column(Alias::new(CONFIRMED_CELLS))
+            .from(form_rows::Entity)
+            .and_where(Expr::col(form_rows::Column::FormId).eq(form_id))
+            .to_owned();
+        let mut out = HashMap::new();
+        for r in self.conn().query_all(&stmt).await? {
+            let id: i64 = r.try_get("", "id")?;
+            let objection: Option<String> = r.try_get("", OBJECTION)?;
+            let confirmed: Option<String> = r.try_get("", CONFIRMED_CELLS)?;
+            let confirmed_cells = match confirmed {
+                Some(json) => Some(
+                    serde_json::from_str::<Vec<String>>(&json)
+                        .map_err(|e| StoreError::Corrupt(format!("表单行 {id}：{e}")))?,
+                ),
+                None => None,
+            };
+            if objection.is_some() || confirmed_cells.is_some() {
+                out.insert(
+                    id,
+                    RowNote {
+                        objection,
+                        confirmed_cells,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// The enterprise objects to a row (「有异议」) with a reason for the school: the row is no
+    /// longer confirmed, the reason stays beside it until the school edits the row or the
+    /// enterprise confirms it. The form's version does not change. Audited.
+    pub async fn object_row(
+        &self,
+        scope: &Scope,
+        form_id: i64,
+        row_id: i64,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<Option<FormRecord>, StoreError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid("请填写异议理由".to_string()));
+        }
+        if reason.chars().count() > OBJECTION_MAX {
+            return Err(StoreError::Invalid(format!(
+                "异议理由不超过 {OBJECTION_MAX} 字"
+            )));
+        }
+        let tx = self.begin_write().await?;
+        let Some(f) = lock_editable(&tx, scope, form_id, None).await? else {
+            return Ok(None);
+        };
+        let res = form_rows::Entity::update_many()
+            .col_expr(
+                form_rows::Column::ConfirmedVersion,
+                Expr::value(Option::<i32>::None),
+            )
+            .col_expr(Alias::new(OBJECTION), Expr::value(Some(reason.to_string())))
+            .filter(form_rows::Column::FormId.eq(f.id))
+            .filter(form_rows::Column::Id.eq(row_id))
+            .exec(tx.conn())
+            .await?;
+        if res.rows_affected != 1 {
+            return Err(StoreError::Invalid("该行不属于这张推荐表".to_string()));
+        }
+        self.audit_in(
+            &tx,
+            AuditEntry::new(
+                actor,
+                "form.object_row",
+                format!("form:{form_id}"),
+                format!("row:{row_id} version {} reason {reason}", f.version),
             ),
         )
         .await?;

@@ -3,7 +3,7 @@
 //!
 //! Every table is created with its keys, foreign keys and indexes in `CREATE TABLE`; the
 //! `ALTER TABLE`s (m0003, a nullable column added to `sessions`; m0007, a defaulted text column
-//! added to `users`) are ones both backends run alike, so
+//! added to `users`; m0008, two nullable columns added to `form_rows`) are ones both backends run alike, so
 //! no migration branches on the backend yet. A later migration that changes
 //! a column must branch where SQLite's `ALTER TABLE` cannot (rebuild the table there).
 
@@ -16,6 +16,7 @@ mod m0004_selection;
 mod m0005_term;
 pub(crate) mod m0006_scale;
 mod m0007_account_email;
+mod m0008_row_objection;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_term::Term),
             Box::new(m0006_scale::Scale),
             Box::new(m0007_account_email::AccountEmail),
+            Box::new(m0008_row_objection::RowObjection),
         ]
     }
 }

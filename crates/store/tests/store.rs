@@ -153,7 +153,7 @@ async fn migrations_run_and_are_idempotent() {
     let db = TestDb::new().await;
     assert_eq!(
         db.query_text("SELECT COUNT(*) FROM seaql_migrations").await,
-        Some("7".into())
+        Some("8".into())
     );
     // Connecting again runs no migration twice.
     let again = Store::connect(db.url()).await.unwrap();
@@ -161,7 +161,7 @@ async fn migrations_run_and_are_idempotent() {
     again.close().await.unwrap();
     assert_eq!(
         db.query_text("SELECT COUNT(*) FROM seaql_migrations").await,
-        Some("7".into())
+        Some("8".into())
     );
     for table in [
         "orgs",
