@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use shuangshi_rules::{Finding, FindingRecord, Severity};
 use shuangshi_store::{
-    BatchRecord, Decision, Review, ReviewReason, SnapReport, StoreError, SubmitRequest,
-    VersionInfo, WorkflowFacts,
+    BatchRecord, Decision, Review, ReviewReason, SnapReport, StoreError, Submission,
+    SubmissionStatus, SubmitRequest, VersionInfo, WorkflowFacts,
 };
 
 use crate::checks::workflow_findings;
@@ -117,6 +117,43 @@ impl App {
             Ok(None) => Err(Error::NotFound),
             Err(e) => Err(refusal_of(e, "报送未成功：")),
         }
+    }
+
+    /// Whether a returned submission is unchanged since the return: the school's forms now
+    /// (`facts.form_versions`) are, form by form and version by version, those of the version the
+    /// commission returned. `false` unless the submission is 已退回.
+    pub async fn returned_unchanged(
+        &self,
+        scope: &Scope,
+        submission: &Submission,
+        facts: &WorkflowFacts,
+    ) -> Result<bool> {
+        if submission.status != SubmissionStatus::Returned {
+            return Ok(false);
+        }
+        let versions = self
+            .store
+            .list_versions(scope, submission.id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let Some(v) = versions.last() else {
+            return Ok(false);
+        };
+        let full = self
+            .store
+            .get_version(scope, v.id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let mut then: Vec<(i64, i32)> = full
+            .snapshot
+            .forms
+            .iter()
+            .map(|f| (f.form_id, f.version))
+            .collect();
+        then.sort_unstable();
+        let mut now = facts.form_versions.clone();
+        now.sort_unstable();
+        Ok(then == now)
     }
 
     /// The findings a reviewer weighs for a submission: the ones its current snapshot was
