@@ -736,20 +736,62 @@ async fn school_dashboard(
         data.facts.as_ref(),
         Utc::now(),
     );
-    page.todo = school_next(&ctx, &data, &blockers, confirmed, proposed, people);
+    let unchanged = match (&data.submission, &data.facts) {
+        (Some(s), Some(facts)) => state.app.returned_unchanged(&ctx.scope, s, facts).await?,
+        _ => false,
+    };
+    let mut objections = Vec::new();
+    for f in &data.forms {
+        let n = state
+            .store
+            .row_notes(&ctx.scope, f.id)
+            .await?
+            .values()
+            .filter(|n| n.objection.is_some())
+            .count();
+        if n > 0 {
+            objections.push((f.id, f.enterprise_name.clone(), n));
+        }
+    }
+    let counts = SchoolCounts {
+        confirmed,
+        proposed,
+        people,
+        unchanged,
+        objections,
+    };
+    page.todo = school_next(&ctx, &data, &blockers, &counts);
     page.standing = Some(standing);
     Ok(())
 }
 
-/// The school's things to do, the next one first.
+/// What the school's next step depends on besides its findings.
+struct SchoolCounts {
+    /// Partnerships confirmed and still proposed.
+    confirmed: usize,
+    proposed: usize,
+    /// People on the school's forms.
+    people: usize,
+    /// Returned, and nothing changed since the return.
+    unchanged: bool,
+    /// Forms with rows the enterprise objected to: (form, enterprise, rows).
+    objections: Vec<(i64, String, usize)>,
+}
+
+/// The school's things to do, the next one first; never empty.
 fn school_next(
     ctx: &crate::school::SchoolCtx,
     data: &crate::school::SchoolData,
     blockers: &[shuangshi_rules::Finding],
-    confirmed: usize,
-    proposed: usize,
-    people: usize,
+    counts: &SchoolCounts,
 ) -> Vec<Todo> {
+    let &SchoolCounts {
+        confirmed,
+        proposed,
+        people,
+        unchanged,
+        ref objections,
+    } = counts;
     let status = data.submission.as_ref().map(|s| s.status);
     match status {
         Some(SubmissionStatus::Submitted) => {
@@ -776,11 +818,27 @@ fn school_next(
         )];
     }
     let mut out = Vec::new();
-    if status == Some(SubmissionStatus::Returned) {
+    let returned = status == Some(SubmissionStatus::Returned);
+    if returned {
+        out.push(if unchanged {
+            todo(
+                "报送已被退回：查看退回原因并修改",
+                "/submissions#reasons-title",
+                "查看退回原因",
+            )
+        } else {
+            todo(
+                "报送已被退回，推荐表已修改：对照退回原因核对，企业重新确认、重新盖章上传后再次报送",
+                "/submissions#reasons-title",
+                "查看退回原因",
+            )
+        });
+    }
+    for (form, enterprise, n) in objections {
         out.push(todo(
-            "报送已被退回：查看退回原因，修改推荐表后重新盖章、报送",
-            "/submissions",
-            "查看退回原因",
+            format!("「{enterprise}」对 {n} 名人员提出异议：查看理由并修改"),
+            &format!("/forms/{form}"),
+            "查看异议",
         ));
     }
     if confirmed == 0 && proposed == 0 {
@@ -824,12 +882,20 @@ fn school_next(
         };
         out.push(todo(format!("{}（{}）", f.message, f.rule), href, label));
     }
-    if blockers.is_empty() {
-        out.push(todo(
-            "检查已全部通过：上传的盖章扫描件与当前版本一致，可以报送",
-            "/submissions",
-            "去报送",
-        ));
+    if blockers.is_empty() && !unchanged {
+        out.push(if returned {
+            todo(
+                "退回后的修改已检查通过：企业已确认、盖章扫描件与当前版本一致，可以重新报送",
+                "/submissions",
+                "重新报送",
+            )
+        } else {
+            todo(
+                "检查已全部通过：上传的盖章扫描件与当前版本一致，可以报送",
+                "/submissions",
+                "去报送",
+            )
+        });
     }
     out
 }

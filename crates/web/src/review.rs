@@ -1038,7 +1038,38 @@ pub async fn accept(
     Ok(Redirect::to(&format!("/review/{id}")).into_response())
 }
 
-/// `POST /review/{id}/return`: the reasons are the ticked findings (`reason_<n>`) and the note.
+/// The most reasons a reviewer may type, and the longest one (characters).
+const OTHERS_MAX: usize = 30;
+const OTHER_CHARS: usize = 500;
+
+/// The reasons typed as 其他问题, one a line, each kept as typed (trimmed, blank lines dropped);
+/// `Err` with the message when there are too many or one is too long.
+fn typed_reasons(text: &str) -> Result<Vec<ReviewReason>, String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.len() > OTHERS_MAX {
+        return Err(format!("其他问题最多 {OTHERS_MAX} 条（每行一条）"));
+    }
+    if let Some(n) = lines.iter().position(|l| l.chars().count() > OTHER_CHARS) {
+        return Err(format!(
+            "其他问题第 {} 条超过 {OTHER_CHARS} 字，请分条填写",
+            n + 1
+        ));
+    }
+    Ok(lines
+        .into_iter()
+        .map(|l| ReviewReason {
+            rule: String::new(),
+            message: l.to_owned(),
+        })
+        .collect())
+}
+
+/// `POST /review/{id}/return`: the reasons are the ticked findings (`reason_<n>`), the problems
+/// typed in `others` (one a line, shown to the school as typed) and the note.
 pub async fn return_submission(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -1053,17 +1084,14 @@ pub async fn return_submission(
         .collect();
     picked.sort_unstable();
     let note = body.get("note").map(|s| s.trim()).unwrap_or("");
-    let flash = match decide(
-        &state,
-        &user,
-        id,
-        Decision::Returned,
-        &picked,
-        Vec::new(),
-        note,
-    )
-    .await?
-    {
+    let extra = match typed_reasons(body.get("others").map_or("", String::as_str)) {
+        Ok(extra) => extra,
+        Err(m) => {
+            push_flash(&session, Flash::error(m)).await;
+            return Ok(Redirect::to(&format!("/review/{id}")).into_response());
+        }
+    };
+    let flash = match decide(&state, &user, id, Decision::Returned, &picked, extra, note).await? {
         Ok(r) => Flash::success(format!(
             "已退回该校报送（{} 条问题{}），学校将在「报送」页看到退回原因",
             r.reasons.len(),

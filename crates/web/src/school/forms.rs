@@ -360,12 +360,19 @@ pub struct FormPage {
     pub full: bool,
     pub may_unmask: bool,
     pub batch_name: String,
+    /// The enterprise's objection to a row, by row id (「有异议」 on its confirmation page).
+    pub objections: std::collections::HashMap<i64, String>,
 }
 
 impl FormPage {
     /// The cell as shown (already through the request's [`Disclosure`]).
     pub fn shown(&self, cell: &checks::CellView) -> String {
         cell.value.clone()
+    }
+
+    /// The enterprise's objection to row `id`, through the request's masking.
+    pub fn objection(&self, id: &i64) -> Option<&str> {
+        self.objections.get(id).map(String::as_str)
     }
 }
 
@@ -410,6 +417,13 @@ pub async fn page(
     let scan = state.store.latest_scan(&ctx.scope, form.id).await?;
     let (scan_label, scan_class) = scan_state(scan.as_ref());
     let standing = school_standing(&ctx, &data);
+    let objections = state
+        .store
+        .row_notes(&ctx.scope, form.id)
+        .await?
+        .into_iter()
+        .filter_map(|(id, n)| n.objection.map(|o| (id, disclosure.text(&o))))
+        .collect();
     let mut frame = user
         .frame_with_batch(
             &state,
@@ -440,6 +454,7 @@ pub async fn page(
         full: disclosure.full(),
         may_unmask: disclosure.may_unmask(),
         batch_name: ctx.batch.name.clone(),
+        objections,
         form,
     }
     .into_response())

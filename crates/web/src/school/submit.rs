@@ -1,6 +1,8 @@
 //! 报送：the school's submission page (status, what still blocks it, the commission's reasons
 //! when returned, every version with its receipt number) and the submit itself, refused while any
-//! `error` or W01–W03 finding stands.
+//! `error` or W01–W03 finding stands. The page offers the button only when nothing holds it (the
+//! same check, plus a returned submission whose forms have not changed since the return) and
+//! says why otherwise.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -34,6 +36,84 @@ pub fn blockers(ctx: &SchoolCtx, data: &SchoolData) -> Vec<Finding> {
     )
 }
 
+/// One thing that keeps the 报送 button disabled, with where to deal with it.
+pub struct Hold {
+    pub text: String,
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+fn hold(text: impl Into<String>, href: &'static str, label: &'static str) -> Hold {
+    Hold {
+        text: text.into(),
+        href,
+        label,
+    }
+}
+
+/// Why the school cannot submit now, the first reason first; empty when it can. `blockers` are
+/// those of [`blockers`] (the submit use case's own check), `unchanged` whether the submission
+/// was returned and nothing changed since.
+pub fn holds(
+    ctx: &SchoolCtx,
+    data: &SchoolData,
+    blockers: &[Finding],
+    unchanged: bool,
+) -> Vec<Hold> {
+    let status = data.submission.as_ref().map(|s| s.status);
+    match status {
+        Some(SubmissionStatus::Submitted) => {
+            return vec![hold(
+                "已报送，等待市教委审核",
+                "#versions-title",
+                "报送记录",
+            )];
+        }
+        Some(SubmissionStatus::Accepted) => {
+            return vec![hold(
+                "报送已受理，无需再次报送",
+                "#versions-title",
+                "报送记录",
+            )];
+        }
+        _ => {}
+    }
+    let mut out = Vec::new();
+    if !ctx.batch_open() {
+        out.push(hold("本批次当前未开放报送", "/notices", "通知与模板"));
+    }
+    if data.forms.is_empty() {
+        out.push(hold(
+            "尚无推荐表：先在「合作企业」中提出合作，企业确认后填写推荐表",
+            "/partners",
+            "合作企业",
+        ));
+    }
+    if unchanged {
+        out.push(hold(
+            "报送已被退回，推荐表自退回后尚未修改：请按退回原因修改后再报送",
+            "#reasons-title",
+            "查看退回原因",
+        ));
+    }
+    let errors = blockers.iter().filter(|f| !f.rule.starts_with('W')).count();
+    if errors > 0 {
+        out.push(hold(
+            format!("推荐表中有 {errors} 处错误，改正后才能报送"),
+            "#blockers-title",
+            "查看错误",
+        ));
+    }
+    for f in blockers.iter().filter(|f| f.rule.starts_with('W')) {
+        out.push(hold(
+            format!("{}（{}）", f.message, f.rule),
+            "#blockers-title",
+            "查看",
+        ));
+    }
+    out
+}
+
 /// One form on the submission page.
 pub struct FormLine {
     pub id: i64,
@@ -56,6 +136,10 @@ pub struct SubmissionsPage {
     pub blockers: Vec<Finding>,
     pub warnings: usize,
     pub can_submit: bool,
+    /// Why the button is disabled (empty when it is not).
+    pub holds: Vec<Hold>,
+    /// Returned, and nothing changed since the return.
+    pub unchanged: bool,
     pub forms: Vec<FormLine>,
     pub versions: Vec<VersionInfo>,
     /// The latest version, when it was returned: its reasons are shown on top.
@@ -106,13 +190,12 @@ pub async fn page(
     let returned = (status == Some(SubmissionStatus::Returned))
         .then(|| versions.last().cloned())
         .flatten();
-    let can_submit = ctx.batch_open()
-        && !data.forms.is_empty()
-        && blockers.is_empty()
-        && matches!(
-            status,
-            None | Some(SubmissionStatus::Draft | SubmissionStatus::Returned)
-        );
+    let unchanged = match (&data.submission, &data.facts) {
+        (Some(s), Some(facts)) => state.app.returned_unchanged(&ctx.scope, s, facts).await?,
+        _ => false,
+    };
+    let holds = holds(&ctx, &data, &blockers, unchanged);
+    let can_submit = holds.is_empty();
     let standing = school_standing(&ctx, &data);
     let mut frame = user.frame_with_batch(&state, "报送", "submissions").await?;
     for f in take_flash(&session).await {
@@ -126,6 +209,8 @@ pub async fn page(
         blockers,
         warnings,
         can_submit,
+        holds,
+        unchanged,
         forms,
         versions,
         returned,

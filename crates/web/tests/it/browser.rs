@@ -139,7 +139,13 @@ fn journey(
     b.goto(&format!("{base}/confirmations"));
     b.click(&format!("a[href='/confirmations/{fid}']"));
     b.wait_text(&["待确认 2 人"]);
-    b.click("form[action^='/confirmations/'] button[type=submit]");
+    // Nothing is ticked until the officer asks: 「全选待确认人员」 ticks both.
+    assert!(!b.exists("input[type=checkbox][name^='row_']:checked"));
+    b.click("#select-all");
+    b.wait_text(&["取消全选"]);
+    assert!(b.exists("input[type=checkbox][name^='row_']:checked"));
+    b.screenshot("4-enterprise-confirm");
+    b.click("#confirm-selected");
     b.confirm_dialog();
     b.wait_text(&["已确认"]);
     let stored = rt.block_on(crate::school::form(app, fid));
