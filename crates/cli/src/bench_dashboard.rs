@@ -31,6 +31,8 @@ use shuangshi_store::{
     SnapSchool, Snapshot, Store, SubmissionFilter,
 };
 
+use crate::bench_serve::chinese_number;
+
 /// The options of `bench dashboard`.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -110,39 +112,6 @@ const TIER_CYCLE: [&str; 20] = [
 ];
 
 const TAGS: [&str; 3] = ["33618", "成渝地区双城经济圈", "智能网联新能源汽车"];
-
-/// 1 → 一, 23 → 二十三, 105 → 一百零五 (up to 9,999).
-fn chinese_number(n: usize) -> String {
-    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    const U: [&str; 4] = ["", "十", "百", "千"];
-    if n == 0 {
-        return D[0].to_owned();
-    }
-    let digits: Vec<usize> = n
-        .to_string()
-        .bytes()
-        .map(|b| usize::from(b - b'0'))
-        .collect();
-    let len = digits.len();
-    let mut out = String::new();
-    let mut zero = false;
-    for (i, &d) in digits.iter().enumerate() {
-        let unit = len - 1 - i;
-        if d == 0 {
-            zero = true;
-            continue;
-        }
-        if zero && !out.is_empty() {
-            out.push_str(D[0]);
-        }
-        zero = false;
-        if !(d == 1 && unit == 1 && i == 0) {
-            out.push_str(D[d]);
-        }
-        out.push_str(U[unit.min(3)]);
-    }
-    out
-}
 
 fn thousands(n: usize) -> String {
     let s = n.to_string();

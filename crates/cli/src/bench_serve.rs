@@ -163,7 +163,7 @@ const BANKS: [&str; 5] = [
 ];
 
 /// 1 → 一, 23 → 二十三, 105 → 一百零五 (up to 9,999).
-fn chinese_number(n: usize) -> String {
+pub(crate) fn chinese_number(n: usize) -> String {
     const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     const U: [&str; 4] = ["", "十", "百", "千"];
     if n == 0 {
