@@ -16,8 +16,8 @@ use axum::extract::Path;
 use axum::routing::get;
 use chrono::{DateTime, TimeZone, Utc};
 use shuangshi_rules::{Finding, Severity};
+use shuangshi_web::account::pages::ChangePasswordPage;
 use shuangshi_web::filters;
-use shuangshi_web::pages::ChangePasswordPage;
 use shuangshi_web::ui::{
     BatchChoice, Column, Flash, Frame, FrameUser, ImportPreview, Pager, Role, RowFindings,
     SearchField, SearchForm, SelectOption, Toolbar,

@@ -18,19 +18,13 @@ use tower_sessions::Session;
 
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::policy::{Access, RouteRule, Routes, roles};
+use crate::policy::{Access, Routes, roles};
 use crate::session::{choose_batch, chosen_batch};
 use crate::state::AppState;
 use crate::ui::is_commission;
 
-pub const POLICY: &[RouteRule] = &[RouteRule::new(
-    "POST",
-    "/batch",
-    Access::Roles(roles::COMMISSION),
-)];
-
 pub fn routes() -> Routes {
-    Routes::new().post("/batch", switch)
+    Routes::new().post("/batch", Access::Roles(roles::COMMISSION), switch)
 }
 
 tokio::task_local! {

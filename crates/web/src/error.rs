@@ -299,6 +299,14 @@ fn has_own_body(response: &Response<Body>) -> bool {
         .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
 }
 
+/// A failed answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ApiErrorBody {
+    /// The reason, in Chinese.
+    pub error: String,
+    pub request_id: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,10 +28,13 @@ use axum::handler::Handler;
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use axum::routing::{MethodFilter, on};
 use shuangshi_store::{Actor, AuditEntry, Role, Scope, User};
 use tower_sessions::SessionStore;
 use tower_sessions::session::Id;
+use utoipa::__dev::SchemaReferences;
+use utoipa::openapi::path::{HttpMethod, Operation, Paths};
+use utoipa::openapi::{RefOr, Schema};
 
 use crate::auth;
 use crate::error::{AppError, ErrorInfo, is_api_path};
@@ -95,47 +98,31 @@ pub mod roles {
     pub const OVERSIGHT: &[Role] = &[Role::SasacViewer, Role::FederationViewer];
 }
 
-/// The whole table: every module's `POLICY`.
+/// The whole table: every route of [`crate::routes`] with its access, in registration order.
 pub fn rules() -> Vec<RouteRule> {
-    [
-        crate::pages::POLICY,
-        crate::admin::POLICY,
-        crate::api::POLICY,
-        crate::school::POLICY,
-        crate::enterprise::POLICY,
-        crate::review::POLICY,
-        crate::people::POLICY,
-        crate::selection::POLICY,
-        crate::public::POLICY,
-        crate::term::POLICY,
-        crate::ledger::POLICY,
-        crate::reminders::POLICY,
-        crate::batch_switch::POLICY,
-        crate::admin::audit::POLICY,
-    ]
-    .concat()
+    table().0.clone()
 }
 
-fn table() -> &'static HashMap<(&'static str, &'static str), Access> {
-    static TABLE: OnceLock<HashMap<(&'static str, &'static str), Access>> = OnceLock::new();
+type Table = (
+    Vec<RouteRule>,
+    HashMap<(&'static str, &'static str), Access>,
+);
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        rules()
-            .into_iter()
+        let rules = crate::routes().rules();
+        let map = rules
+            .iter()
             .map(|r| ((r.method, r.path), r.access))
-            .collect()
+            .collect();
+        (rules, map)
     })
-}
-
-/// The (method, path) pairs the router serves ([`crate::routes`]).
-fn registered() -> &'static std::collections::HashSet<(&'static str, &'static str)> {
-    static REGISTERED: OnceLock<std::collections::HashSet<(&'static str, &'static str)>> =
-        OnceLock::new();
-    REGISTERED.get_or_init(|| crate::routes().registered().iter().copied().collect())
 }
 
 /// The access the table gives (method, path), `None` when the route is not in the table.
 pub fn access_for(method: &str, path: &str) -> Option<Access> {
-    table().get(&(method, path)).copied()
+    table().1.get(&(method, path)).copied()
 }
 
 /// The rows `user` may see.
@@ -158,15 +145,63 @@ pub fn may_unmask(role: Role) -> bool {
     shuangshi_app::disclosure::may_unmask(role)
 }
 
-/// A router under construction that remembers each (method, path) it registers.
+/// The OpenAPI operation of an `/api/v1` route: the `#[utoipa::path]` of its handler (responses,
+/// parameters and the schemas they use; utoipa wants the method and path there too, and
+/// [`Routes::doc`] checks that they are the route's).
+#[derive(Clone, Copy)]
+pub struct ApiDoc {
+    path: fn() -> String,
+    methods: fn() -> Vec<HttpMethod>,
+    operation: fn() -> Operation,
+    schemas: fn(&mut Vec<(String, RefOr<Schema>)>),
+}
+
+impl ApiDoc {
+    /// The operation of `P`, the type `#[utoipa::path]` generates next to a handler
+    /// (`__path_<handler>`).
+    pub fn of<P: utoipa::Path + SchemaReferences>(_: P) -> ApiDoc {
+        ApiDoc {
+            path: P::path,
+            methods: P::methods,
+            operation: P::operation,
+            schemas: P::schemas,
+        }
+    }
+}
+
+/// OpenAPI's name of a method the router serves.
+fn http_method(method: &str) -> HttpMethod {
+    match method {
+        "GET" => HttpMethod::Get,
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "PATCH" => HttpMethod::Patch,
+        _ => HttpMethod::Delete,
+    }
+}
+
+/// One registered route: method, path, who may call it and, for the API, its OpenAPI operation.
+#[derive(Clone, Copy)]
+pub struct Registration {
+    pub rule: RouteRule,
+    pub doc: Option<ApiDoc>,
+}
+
+/// A router under construction that records, for each route, its method, path, [`Access`] and
+/// (for the API) its OpenAPI operation: the one declaration the router, the policy table
+/// ([`rules`]) and the OpenAPI document ([`crate::openapi`]) are all built from.
 ///
 /// ```text
-/// pub const POLICY: &[RouteRule] = &[RouteRule::new("GET", "/forms", Access::Roles(roles::SCHOOL))];
-/// pub fn routes() -> Routes { Routes::new().get("/forms", list_forms) }
+/// Routes::new()
+///     .get("/forms", SCHOOL, pages::list)
+///     .get("/api/v1/forms", OFFICERS, api::list_forms).doc(api::__path_list_forms)
 /// ```
+///
+/// Registering a (method, path) twice panics, and so does documenting a route with an operation
+/// of another method, so a duplicate stops the application at start (and every test).
 pub struct Routes {
     router: Router<AppState>,
-    registered: Vec<(&'static str, &'static str)>,
+    registrations: Vec<Registration>,
 }
 
 impl Default for Routes {
@@ -179,71 +214,149 @@ impl Routes {
     pub fn new() -> Self {
         Routes {
             router: Router::new(),
-            registered: Vec::new(),
+            registrations: Vec::new(),
         }
     }
 
-    fn add(
+    fn check_new(&self, method: &str, path: &str) {
+        if self
+            .registrations
+            .iter()
+            .any(|r| r.rule.method == method && r.rule.path == path)
+        {
+            panic!("route declared twice: {method} {path}");
+        }
+    }
+
+    /// Registers `handler` at `method path` for callers `access` allows.
+    pub fn route<H, T>(
         mut self,
-        method: &'static str,
+        method: Method,
         path: &'static str,
-        route: MethodRouter<AppState>,
-    ) -> Self {
-        self.router = self.router.route(path, route);
-        self.registered.push((method, path));
+        access: Access,
+        handler: H,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let (name, filter): (&'static str, MethodFilter) = match method {
+            Method::GET => ("GET", MethodFilter::GET),
+            Method::POST => ("POST", MethodFilter::POST),
+            Method::PUT => ("PUT", MethodFilter::PUT),
+            Method::PATCH => ("PATCH", MethodFilter::PATCH),
+            Method::DELETE => ("DELETE", MethodFilter::DELETE),
+            other => panic!("method not supported by the router: {other} {path}"),
+        };
+        self.check_new(name, path);
+        self.router = self.router.route(path, on(filter, handler));
+        self.registrations.push(Registration {
+            rule: RouteRule::new(name, path, access),
+            doc: None,
+        });
         self
     }
 
-    pub fn get<H, T>(self, path: &'static str, handler: H) -> Self
+    pub fn get<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add("GET", path, get(handler))
+        self.route(Method::GET, path, access, handler)
     }
 
-    pub fn post<H, T>(self, path: &'static str, handler: H) -> Self
+    pub fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add("POST", path, post(handler))
+        self.route(Method::POST, path, access, handler)
     }
 
-    pub fn put<H, T>(self, path: &'static str, handler: H) -> Self
+    pub fn put<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add("PUT", path, put(handler))
+        self.route(Method::PUT, path, access, handler)
     }
 
-    pub fn patch<H, T>(self, path: &'static str, handler: H) -> Self
+    pub fn patch<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add("PATCH", path, patch(handler))
+        self.route(Method::PATCH, path, access, handler)
     }
 
-    pub fn delete<H, T>(self, path: &'static str, handler: H) -> Self
+    pub fn delete<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add("DELETE", path, delete(handler))
+        self.route(Method::DELETE, path, access, handler)
+    }
+
+    /// Documents the route registered last with the OpenAPI operation `P` of its handler
+    /// (`__path_<handler>`, generated by `#[utoipa::path]`). Panics when there is no route yet,
+    /// when it is documented already or when the operation names another method or path, so the
+    /// document cannot drift from the router.
+    pub fn doc<P: utoipa::Path + SchemaReferences>(mut self, operation: P) -> Self {
+        let doc = ApiDoc::of(operation);
+        let Some(last) = self.registrations.last_mut() else {
+            panic!("doc() before any route");
+        };
+        let method = last.rule.method;
+        let path = last.rule.path;
+        if last.doc.is_some() || (doc.methods)() != [http_method(method)] || (doc.path)() != path {
+            panic!("{method} {path} documented twice or with the operation of another route");
+        }
+        last.doc = Some(doc);
+        self
     }
 
     /// Adds another module's routes.
     pub fn merge(mut self, other: Routes) -> Self {
+        for r in &other.registrations {
+            self.check_new(r.rule.method, r.rule.path);
+        }
         self.router = self.router.merge(other.router);
-        self.registered.extend(other.registered);
+        self.registrations.extend(other.registrations);
         self
     }
 
     /// The (method, path) pairs registered so far, in order.
-    pub fn registered(&self) -> &[(&'static str, &'static str)] {
-        &self.registered
+    pub fn registered(&self) -> Vec<(&'static str, &'static str)> {
+        self.registrations
+            .iter()
+            .map(|r| (r.rule.method, r.rule.path))
+            .collect()
+    }
+
+    /// Each route with its access, in order: the policy table.
+    pub fn rules(&self) -> Vec<RouteRule> {
+        self.registrations.iter().map(|r| r.rule).collect()
+    }
+
+    /// Every registration, with its OpenAPI operation where it has one.
+    pub fn registrations(&self) -> &[Registration] {
+        &self.registrations
+    }
+
+    /// The OpenAPI paths of the documented routes and the schemas their operations use.
+    pub fn openapi_paths(&self) -> (Paths, Vec<(String, RefOr<Schema>)>) {
+        let mut paths = Paths::new();
+        let mut schemas = Vec::new();
+        for r in &self.registrations {
+            let Some(doc) = r.doc else { continue };
+            paths.add_path_operation(
+                r.rule.path,
+                vec![http_method(r.rule.method)],
+                (doc.operation)(),
+            );
+            (doc.schemas)(&mut schemas);
+        }
+        (paths, schemas)
     }
 
     pub fn into_router(self) -> Router<AppState> {
@@ -271,11 +384,12 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     };
     let uri_path = request.uri().path().to_owned();
     let access = access_for(method.as_str(), &path);
-    if access.is_none() && !registered().contains(&(method.as_str(), path.as_str())) {
-        // The path exists but not with this method: the router answers 405.
+    let Some(access) = access else {
+        // Every registered route is in the table, so the path exists but not with this method:
+        // the router answers 405.
         return next.run(request).await;
-    }
-    if access == Some(Access::Public) {
+    };
+    if access == Access::Public {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
@@ -286,19 +400,6 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let Some(user) = user else {
         // `render_errors` sends a page to the login (and back afterwards); the API gets 401.
         return AppError::Unauthenticated.into_response();
-    };
-    let Some(access) = access else {
-        tracing::error!(%method, path, "route missing from the policy table: refused");
-        refused(
-            &state,
-            &user.user,
-            &user.ip,
-            method.as_str(),
-            &path,
-            "not in the policy table",
-        )
-        .await;
-        return AppError::Forbidden.into_response();
     };
     if !access.allows(Some(user.user.role)) {
         refused(

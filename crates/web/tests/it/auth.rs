@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use shuangshi_store::{Actor, AuditFilter, NewUser, PageRequest, Role};
 use shuangshi_web::WebConfig;
-use shuangshi_web::pages::{LOGIN_FAILED, LOGIN_THROTTLED};
+use shuangshi_web::account::pages::{LOGIN_FAILED, LOGIN_THROTTLED};
 
 use crate::support::{PASSWORD, TestApp};
 

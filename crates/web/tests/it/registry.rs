@@ -519,7 +519,7 @@ async fn finding_lists_name_cells_in_chinese() {
 
 #[test]
 fn cell_places_read_as_row_column_and_header() {
-    use shuangshi_web::review::cell_place;
+    use shuangshi_web::submissions::snapshot::cell_place;
     assert_eq!(
         cell_place(Some(5), "手机号码", Some("R5")),
         "第5行·R列（手机号码）"

@@ -10,7 +10,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use lopdf::{Document, Object, Stream, dictionary};
 use shuangshi_store::{Actor, AuditFilter, PageRequest, Role, Scope};
 use shuangshi_web::WebConfig;
-use shuangshi_web::pages::LOGIN_FAILED;
+use shuangshi_web::account::pages::LOGIN_FAILED;
 
 use crate::school::{open_batch, pair, prepared};
 use crate::support::{PASSWORD, Part, TestApp};
