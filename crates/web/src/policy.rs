@@ -1,10 +1,11 @@
 //! The one place that decides who may call what and see which rows.
 //!
-//! - [`RouteRule`]s: every (method, path) of the router with its [`Access`]. Each module keeps its
-//!   rules in a `POLICY` const next to its handlers; [`rules`] concatenates them.
-//! - [`Routes`]: the builder every module registers its handlers with. It records each
-//!   (method, path) it registers, so the test can compare what the router serves with [`rules`]
-//!   (a route missing from the table fails the test; at run time it is refused for everyone).
+//! - [`Routes`]: the builder every domain registers its routes with, each once: method, path,
+//!   [`Access`] and handler, and for `/api/v1` the handler's OpenAPI operation
+//!   ([`Routes::doc`]). The router, the table of [`RouteRule`]s ([`rules`], derived from
+//!   [`crate::routes`]) and the OpenAPI paths ([`Routes::openapi_paths`]) are all read from these
+//!   registrations, so a route cannot be served without its access or documented without being
+//!   served; declaring a (method, path) twice panics.
 //! - [`guard`]: the middleware (installed as a `route_layer` over the whole router) that looks up
 //!   the matched (method, path) in the table and refuses what is missing or not allowed for the
 //!   role: 403 for a signed-in user, a redirect to the login page (pages) or 401 (API) otherwise.

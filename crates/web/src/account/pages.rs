@@ -1,5 +1,5 @@
-//! The pages every account shares: health check, login, logout, change password, the 工作台
-//! dashboard of each role, and 404. (The oversight bodies' 名单查阅 is in [`crate::oversight::pages`].)
+//! The pages every account shares: health check, login, logout, change password and 404 (the
+//! 工作台 is in [`crate::dashboard`]).
 
 use askama::Template;
 use askama_web::WebTemplate;

@@ -25,7 +25,7 @@ pub struct PartnersPage {
     pub pager: Pager,
 }
 
-/// `GET /partners` for an enterprise officer (called by the school module's handler).
+/// `GET /partners` for an enterprise officer (called by [`super::pages::list`], which serves the path for both roles).
 pub async fn partners(
     state: AppState,
     user: CurrentUser,

@@ -1,6 +1,6 @@
 //! 合作企业：the school's list of partnerships (search, status tags, pagination) and 新增 (propose an
 //! enterprise of the registry). The enterprise officer's 合作学校 page shares `/partners` and is
-//! answered by [`crate::enterprise`].
+//! answered by [`super::enterprise`].
 
 use askama::Template;
 use askama_web::WebTemplate;

@@ -149,7 +149,7 @@ async fn a_person_of_an_earlier_batch_is_found_and_shown_with_both_appearances()
         .get(&format!("/api/v1/people/{fb}/5"))
         .await
         .json();
-    assert_eq!(j.as_array().unwrap().len(), 1, "{j}");
+    assert_eq!(j["items"].as_array().unwrap().len(), 1, "{j}");
 
     // Outside the commission: refused; a row that does not exist: 404.
     let mut school = app.login_as(&b.school_user, PASSWORD).await;

@@ -649,7 +649,7 @@ async fn a_closed_window_refuses_objections() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.json()["error"].as_str().unwrap().contains("不在公示期内"));
     assert_eq!(
-        app.anon().get("/api/v1/public").await.json()[0]["accepting_objections"],
+        app.anon().get("/api/v1/public").await.json()["items"][0]["accepting_objections"],
         false
     );
     assert!(
@@ -729,7 +729,7 @@ async fn the_final_list_replaces_the_publicity_and_an_earlier_batch_stays_listed
     assert!(at10 < at9, "newest first");
     assert_eq!(r.body.matches(">正式名单</span>").count(), 2, "{}", r.body);
     let j = anon.get("/api/v1/public").await.json();
-    let numbers: Vec<i64> = j
+    let numbers: Vec<i64> = j["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -152,9 +152,9 @@ async fn the_roster_filters_counts_against_targets_and_shows_duplicates() {
     assert_eq!(j["total"], 2);
     assert_eq!(j["totals"][0]["have"], 2);
     assert_eq!(j["totals"][0]["target"], 100);
-    assert_eq!(j["people"][0]["name"], "张三");
-    assert_eq!(j["people"][0]["mobile"], "13800138000");
-    let dups: usize = j["people"]
+    assert_eq!(j["items"][0]["name"], "张三");
+    assert_eq!(j["items"][0]["mobile"], "13800138000");
+    let dups: usize = j["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -944,7 +944,7 @@ async fn the_api_replaces_rows_confirms_seals_and_submits() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let fid = r.json()["form_id"].as_i64().unwrap();
     let r = ent.get("/api/v1/partnerships").await;
-    assert_eq!(r.json()[0]["status"], "confirmed");
+    assert_eq!(r.json()["items"][0]["status"], "confirmed");
 
     let by_label = |r: &Row| -> serde_json::Value {
         serde_json::Value::Object(

@@ -4,8 +4,7 @@
 //! query kept in the page links), exported as xlsx (`/admin/audit.xlsx`, the filtered log, itself
 //! audited as `export.audit`); 「校验」 walks the chain and names the first broken entry.
 //!
-//! The export route is registered here ([`routes`], [`POLICY`]); the page and 「校验」 in
-//! [`crate::admin`].
+//! Its routes are declared in [`crate::admin::audit`]; `/api/v1/audit` is in its `api.rs`.
 
 use std::collections::HashMap;
 
