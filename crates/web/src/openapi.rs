@@ -24,7 +24,11 @@ pub fn routes() -> Routes {
         version = "1",
         description = "以 `Authorization: Bearer ss_…` 令牌认证（在「API 令牌」页面或用 `shuangshi token create --user 用户名` 生成）。错误时返回 `{\"error\": \"中文说明\", \"request_id\": \"…\"}`。规则编号和检查报告的结构与命令行 `shuangshi check --format json` 相同。"
     ),
-    components(schemas(crate::error::ApiErrorBody)),
+    components(schemas(
+        crate::error::ApiErrorBody,
+        crate::oversight::api::ApiCopy,
+        crate::publication::api::ApiPublicBatch
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

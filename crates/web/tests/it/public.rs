@@ -409,8 +409,8 @@ async fn anonymous_visitors_see_the_selected_people_and_nothing_private() {
     );
     assert_eq!(entries[0]["name"], "张三");
     let all = bodies[4].2.json();
-    assert_eq!(all[0]["batch_number"], 10);
-    assert_eq!(all[0]["accepting_objections"], true);
+    assert_eq!(all["items"][0]["batch_number"], 10);
+    assert_eq!(all["items"][0]["accepting_objections"], true);
 
     // Another batch number: the public 404 page.
     let r = anon.get("/public/9").await;
