@@ -98,6 +98,16 @@ impl App {
                 blocking,
             )));
         }
+        if let Some(previous) = self
+            .store
+            .get_submission(scope, batch.id, school_id)
+            .await?
+            && self.returned_unchanged(scope, &previous, &facts).await?
+        {
+            return Err(Error::refused(
+                "报送未成功：报送已被退回，推荐表自退回后尚未修改；请按退回原因修改推荐表后再报送",
+            ));
+        }
         let req = SubmitRequest {
             batch_id: batch.id,
             school_id,
@@ -121,7 +131,8 @@ impl App {
 
     /// Whether a returned submission is unchanged since the return: the school's forms now
     /// (`facts.form_versions`) are, form by form and version by version, those of the version the
-    /// commission returned. `false` unless the submission is 已退回.
+    /// commission returned, and no form has a newer scan than the one submitted. `false` unless
+    /// the submission is 已退回.
     pub async fn returned_unchanged(
         &self,
         scope: &Scope,
@@ -153,7 +164,17 @@ impl App {
         then.sort_unstable();
         let mut now = facts.form_versions.clone();
         now.sort_unstable();
-        Ok(then == now)
+        if then != now {
+            return Ok(false);
+        }
+        // A new sealed scan (a return for an unreadable seal) is a change too.
+        for form in &full.snapshot.forms {
+            let latest = self.store.latest_scan(scope, form.form_id).await?;
+            if latest.map(|s| s.id) != form.scan.as_ref().map(|s| s.scan_id) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// The findings a reviewer weighs for a submission: the ones its current snapshot was

@@ -9,7 +9,9 @@ use shuangshi_app::submissions::Decide;
 use shuangshi_app::{App, Error};
 use shuangshi_rules::{Batch, Column, Org, Severity};
 use shuangshi_store::testing::TestDb;
-use shuangshi_store::{Actor, BatchRecord, Decision, FormContent, FormRecord, Scope, Store};
+use shuangshi_store::{
+    Actor, BatchRecord, Decision, FormContent, FormRecord, ReviewReason, Scope, Store,
+};
 
 const SCHOOL_A: &str = "重庆丁工业学校";
 const SCHOOL_B: &str = "重庆戌职业教育中心";
@@ -562,4 +564,47 @@ async fn a_registry_preview_says_what_its_commit_then_does() {
         "{:?}",
         p.problems
     );
+}
+
+#[tokio::test]
+async fn a_returned_submission_is_not_resubmitted_unchanged_at_any_door() {
+    let w = World::new().await;
+    let f = w
+        .form(
+            SCHOOL_A,
+            &clean(
+                &w.batch.params,
+                SCHOOL_A,
+                "3100021000000000017",
+                ("赵老师", "13800000011"),
+            ),
+        )
+        .await;
+    w.seal(&f).await;
+    let sub = w.submit(SCHOOL_A).await.unwrap();
+    let d = Decide {
+        submission_id: sub,
+        decision: Decision::Returned,
+        picked: Vec::new(),
+        extra: vec![ReviewReason {
+            rule: String::new(),
+            message: "盖章扫描件不清晰，请重新扫描".to_owned(),
+        }],
+        note: String::new(),
+    };
+    w.app
+        .decide(&Scope::All, &w.sys, &w.batch, &d)
+        .await
+        .unwrap();
+    // Nothing changed since the return: the use case itself refuses, whatever door calls it.
+    match w.submit(SCHOOL_A).await {
+        Err(Error::Refused(r)) => assert!(r.message.contains("尚未修改"), "{r:?}"),
+        other => panic!("an unchanged returned submission was taken again: {other:?}"),
+    }
+    // A new sealed scan is a change: the school may submit again.
+    w.store()
+        .put_scan(&Scope::All, f.id, "image/png", TINY_PNG.to_vec(), &w.sys)
+        .await
+        .unwrap();
+    assert_eq!(w.submit(SCHOOL_A).await.unwrap(), sub);
 }
