@@ -32,10 +32,7 @@ pub struct Input<'a> {
 pub fn check(input: Input<'_>) -> Report {
     let ctx = Ctx::new(input);
     let mut out = form_findings(&ctx);
-    out.extend(rules::d::duplicates(
-        &rules::d::occurrences_of(&ctx),
-        input.history,
-    ));
+    out.extend(rules::d::duplicates_in(&ctx, input.history));
     let summaries: Vec<FormSummary> = ctx.forms.iter().map(FormCtx::summary).collect();
     let tally: Tally = summaries.iter().map(|s| s.tally).sum();
     out.extend(totals(input.batch, &tally));

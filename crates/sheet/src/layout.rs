@@ -416,6 +416,11 @@ fn is_placeholder_text(n: &str, normed: &str) -> bool {
     static ADDED: LazyLock<memmem::Finder<'static>> =
         LazyLock::new(|| memmem::Finder::new("自行添加"));
     let n = n.trim_matches(['(', ')']);
+    // Every placeholder name is Chinese: a text of ASCII alone (a number, a mobile, an account)
+    // can only be a row of dots or dashes. Most cells are told apart here, without a search.
+    if n.is_ascii() {
+        return !normed.is_empty() && normed.bytes().all(|b| matches!(b, b'.' | b'-'));
+    }
     matches!(
         n,
         "学校派出人员" | "企业派出人员" | "接收企业" | "接收学校" | "自行添加行"

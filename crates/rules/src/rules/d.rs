@@ -4,6 +4,7 @@
 //! occurrences indexed by [`Occurrence::mobile_key`] and [`Occurrence::name_key`] can re-run
 //! [`duplicates`] over only the occurrences sharing a key a change touched.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
@@ -15,7 +16,7 @@ use crate::finding::Finding;
 use crate::form::Column;
 use crate::registry::PastPerson;
 use crate::rule;
-use crate::text::{norm, parse_mobile};
+use crate::text::{column_letters, is_norm, norm, parse_mobile};
 
 rule! {
     /// The same person (the same mobile number) is recommended more than once in the batch. The first
@@ -132,12 +133,17 @@ impl Occurrence {
     }
 }
 
+/// Whether digits alone are a mobile number, as [`parse_mobile`] decides.
+fn mobile_digits(digits: &str) -> bool {
+    let b = digits.as_bytes();
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
+}
+
 /// [`parse_mobile`] of a normalised cell.
 fn mobile_of(normed: &str) -> Option<String> {
     if normed.bytes().all(|b| b.is_ascii_digit()) {
         // Digits only: parse_mobile would return them unchanged, when they are a mobile number.
-        let b = normed.as_bytes();
-        (b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])).then(|| normed.to_string())
+        mobile_digits(normed).then(|| normed.to_string())
     } else {
         parse_mobile(normed)
     }
@@ -174,15 +180,159 @@ pub(crate) fn occurrences_of(ctx: &Ctx<'_>) -> Vec<Occurrence> {
 /// first occurrence of a mobile number, or of a name and sending unit, is the earliest by file, then
 /// sheet, then row, whatever the order of the slice; the findings come in that order, D03 last.
 pub fn duplicates(occurrences: &[Occurrence], history: &[PastPerson]) -> Vec<Finding> {
-    let mut rows: Vec<&Occurrence> = occurrences.iter().collect();
+    duplicates_of(
+        occurrences.iter().map(Person::of_occurrence).collect(),
+        history,
+    )
+}
+
+/// [`duplicates`] over every person row of the checked forms, read in place: the engine's path,
+/// without an owned [`Occurrence`] per row.
+pub(crate) fn duplicates_in(ctx: &Ctx<'_>, history: &[PastPerson]) -> Vec<Finding> {
+    let people = ctx
+        .forms
+        .iter()
+        .flat_map(|fc| {
+            let form = fc.form;
+            let school = form.school.as_ref().map(|s| s.raw.as_str());
+            fc.rows.iter().map(move |rc| {
+                let cell = |c: Column| rc.row.get(c).raw.as_str();
+                Person {
+                    file: &form.file,
+                    sheet: form.sheet.as_deref(),
+                    row: rc.row.row,
+                    school,
+                    name: cell(Column::Name),
+                    mobile: cell(Column::Mobile),
+                    sending_unit: cell(Column::SendingUnit),
+                    name_cell: At::Column(form.column_index(Column::Name)),
+                    mobile_cell: At::Column(form.column_index(Column::Mobile)),
+                }
+            })
+        })
+        .collect();
+    duplicates_of(people, history)
+}
+
+/// Where a person's cell is: an address already written, or the sheet column of its form.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Given(Option<&'a str>),
+    Column(Option<u32>),
+}
+
+impl At<'_> {
+    /// The address in row `row` (1-based), e.g. 「C5」, as [`crate::Form::cell_ref`] writes it.
+    fn address(self, row: u32) -> Option<String> {
+        match self {
+            At::Given(a) => a.map(str::to_string),
+            At::Column(c) => c.map(|i| format!("{}{}", column_letters(i), row)),
+        }
+    }
+}
+
+/// An [`Occurrence`] borrowed: from an occurrence, or from a person row in place.
+struct Person<'a> {
+    file: &'a str,
+    sheet: Option<&'a str>,
+    row: u32,
+    school: Option<&'a str>,
+    name: &'a str,
+    mobile: &'a str,
+    sending_unit: &'a str,
+    name_cell: At<'a>,
+    mobile_cell: At<'a>,
+}
+
+impl<'a> Person<'a> {
+    fn of_occurrence(o: &'a Occurrence) -> Person<'a> {
+        Person {
+            file: &o.file,
+            sheet: o.sheet.as_deref(),
+            row: o.row,
+            school: o.school.as_deref(),
+            name: &o.name,
+            mobile: &o.mobile,
+            sending_unit: &o.sending_unit,
+            name_cell: At::Given(o.name_cell.as_deref()),
+            mobile_cell: At::Given(o.mobile_cell.as_deref()),
+        }
+    }
+
+    /// [`Occurrence::order_key`].
+    fn order_key(&self) -> (&str, Option<&str>, u32, &str, &str, &str, Option<&str>) {
+        (
+            self.file,
+            self.sheet,
+            self.row,
+            self.name,
+            self.mobile,
+            self.sending_unit,
+            self.school,
+        )
+    }
+
+    /// 「a.xlsx［Sheet1］第5行」.
+    fn place(&self) -> String {
+        match self.sheet {
+            Some(sheet) => format!("{}［{}］第{}行", self.file, sheet, self.row),
+            None => format!("{}第{}行", self.file, self.row),
+        }
+    }
+
+    /// [`Occurrence::finding`].
+    fn finding(&self, rule: &RuleMeta, col: Column, tail: String) -> Finding {
+        let (value, at) = match col {
+            Column::Mobile => (self.mobile, self.mobile_cell),
+            _ => (self.name, self.name_cell),
+        };
+        let cell = at.address(self.row);
+        let place = match &cell {
+            Some(c) => format!("{}「{}」列（{c}）", self.place(), col.label()),
+            None => format!("{}「{}」列", self.place(), col.label()),
+        };
+        let mut f = Finding::new(rule, place + &tail);
+        f.file = Some(self.file.to_string());
+        f.sheet = self.sheet.map(str::to_string);
+        f.row = Some(self.row);
+        f.column = Some(col.label());
+        f.value = Some(value.to_string());
+        f.school = self.school.map(str::to_string);
+        f.cell = cell;
+        f
+    }
+}
+
+/// [`norm`], borrowed when the text is already normal.
+fn normed(s: &str) -> Cow<'_, str> {
+    if is_norm(s) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(norm(s))
+    }
+}
+
+/// [`mobile_of`], borrowed when the normalised cell is the number itself.
+fn mobile_in<'s>(normed: &Cow<'s, str>) -> Option<Cow<'s, str>> {
+    match normed {
+        Cow::Borrowed(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
+            mobile_digits(s).then_some(Cow::Borrowed(*s))
+        }
+        _ => mobile_of(normed).map(Cow::Owned),
+    }
+}
+
+/// (name, school or unit) → the first person with it and that person's mobile.
+type ByName<'a, 'p> = HashMap<(Cow<'a, str>, Cow<'a, str>), (&'p Person<'a>, Cow<'a, str>)>;
+
+fn duplicates_of(mut rows: Vec<Person<'_>>, history: &[PastPerson]) -> Vec<Finding> {
     rows.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     let mut out = Vec::new();
-    let mut by_mobile: HashMap<String, &Occurrence> = HashMap::with_capacity(rows.len());
-    let mut by_name: HashMap<(String, String), (&Occurrence, String)> =
-        HashMap::with_capacity(rows.len());
-    for &o in &rows {
-        let mobile_normed = norm(&o.mobile);
-        let mobile = mobile_of(&mobile_normed);
+    let mut by_mobile: HashMap<Cow<'_, str>, &Person<'_>> = HashMap::with_capacity(rows.len());
+    let mut by_name: ByName<'_, '_> = HashMap::with_capacity(rows.len());
+    for o in &rows {
+        let mobile_normed = normed(o.mobile);
+        let mobile = mobile_in(&mobile_normed);
         if let Some(m) = &mobile {
             match by_mobile.get(m) {
                 Some(first) => out.push(o.finding(
@@ -200,7 +350,7 @@ pub fn duplicates(occurrences: &[Occurrence], history: &[PastPerson]) -> Vec<Fin
                 }
             }
         }
-        let (name, unit) = (norm(&o.name), norm(&o.sending_unit));
+        let (name, unit) = (normed(o.name), normed(o.sending_unit));
         if name.is_empty() || unit.is_empty() {
             continue;
         }
@@ -236,9 +386,9 @@ pub fn duplicates(occurrences: &[Occurrence], history: &[PastPerson]) -> Vec<Fin
         }
         past_name.insert((norm(&p.name), norm(&p.unit)), p);
     }
-    for &o in &rows {
-        let mobile = parse_mobile(&norm(&o.mobile));
-        let key = (norm(&o.name), norm(&o.sending_unit));
+    for o in &rows {
+        let mobile = parse_mobile(&norm(o.mobile));
+        let key = (norm(o.name), norm(o.sending_unit));
         let hit = mobile
             .as_deref()
             .and_then(|m| past_mobile.get(m).copied())
