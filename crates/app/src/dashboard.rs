@@ -1,10 +1,16 @@
 //! The commission's 工作台: charts over the batch and the units that are behind.
 //!
-//! Every number is counted from what the lists count, never a second time in another way: the
-//! people come from [`App::roster`] (so a chart's number for 「国家双高 · 学校派出」 is the length of
-//! the roster filtered `tier=国家双高&direction=school`, and links there), the totals against the
-//! programme's targets from the batch report's [`Tally`] (the one P01/P02 check), the submissions
-//! from the stored versions, the selection from the stored selections.
+//! Every number is what the lists count, never counted a second way: a chart's number for
+//! 「国家双高 · 学校派出」 is the length of the roster filtered `tier=国家双高&direction=school`, and
+//! links there. The dashboard does not lay the roster out, though: it reads the counts kept as
+//! data ([`shuangshi_store::Store::batch_counts`]) — each form's stored tally (the school check
+//! counts a form's people by direction, as the roster decides each row's direction, once per
+//! change), the school checks' findings (the minimums, S03–S05), the rows awaiting the enterprise,
+//! the selections per status — and adds them up per school tier, district, enterprise kind,
+//! cluster tag and submission status, which are the form's. The totals against the programme's
+//! targets are the batch's [`Tally`] (the one P01/P02 check), the submissions the stored
+//! versions. The term's charts count the final list by what its records hold
+//! ([`shuangshi_store::Store::term_tallies`]), W04/W05 decided per kind of record.
 //!
 //! A [`Chart`] is plain data (categories × series, each value with the link to the filtered list
 //! it counts) so that the page draws any chart the same way — an ECharts chart and, beside it, its
@@ -15,16 +21,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use serde::Serialize;
-use shuangshi_rules::text::norm;
-use shuangshi_rules::{Direction, Finding, Tally};
+use shuangshi_rules::{Finding, Tally};
+use shuangshi_store::checks::stamp;
 use shuangshi_store::{
-    Actor, BatchRecord, OrgFilter, PageRequest, Partnership, PartnershipFilter, PartnershipStatus,
-    Role, SelectionStatus, Submission, SubmissionFilter, SubmissionStatus,
+    Actor, BatchCounts, BatchRecord, OrgFilter, PageRequest, Partnership, PartnershipFilter,
+    PartnershipStatus, Role, SchoolStamp, SelectionStatus, Submission, SubmissionFilter,
+    SubmissionStatus,
 };
 
-use crate::checks::{form_file, shanghai};
-use crate::error::Result;
-use crate::export::{Person, RosterFilter};
+use crate::checks::shanghai;
+use crate::error::{Error, Result};
 use crate::{App, Disclosure, Scope};
 
 /// How a chart is drawn.
@@ -385,29 +391,67 @@ const DIRECTIONS: [(&str, &str); 3] = [
 
 const UNREGISTERED: &str = "未登记";
 
-fn direction_key(p: &Person) -> &'static str {
-    if p.direction == Direction::School.label() {
-        "school"
-    } else if p.direction == Direction::Enterprise.label() {
-        "enterprise"
-    } else {
-        "unknown"
+/// One form of the batch in scope, counted: what the charts distinguish about its people (the
+/// roster's columns, which are the form's) and its stored tally (its people by direction).
+#[derive(Debug, Clone)]
+struct Counted<'a> {
+    form_id: i64,
+    partnership: &'a Partnership,
+    /// The school's tier in the registry.
+    tier: String,
+    /// The school's district in the registry, else the enterprise's.
+    district: String,
+    status: SubmissionStatus,
+    /// The form has a stored check.
+    checked: bool,
+    tally: Tally,
+}
+
+impl Counted<'_> {
+    fn people(&self) -> u32 {
+        self.tally.people()
+    }
+
+    /// The people in direction `dir` (a key of [`DIRECTIONS`]).
+    fn in_direction(&self, dir: &str) -> u32 {
+        match dir {
+            "school" => self.tally.teachers,
+            "enterprise" => self.tally.engineers,
+            _ => self.tally.undetermined,
+        }
+    }
+
+    fn kind(&self) -> &str {
+        &self.partnership.enterprise_category
+    }
+
+    /// The form's name in findings (`school—enterprise`).
+    fn file(&self) -> String {
+        format!(
+            "{}—{}",
+            self.partnership.school_name, self.partnership.enterprise_name
+        )
     }
 }
 
 /// People counted per category value and direction, drawn as stacked bars by direction; each
 /// number links to the roster filtered by `key=value` and the direction. An empty value is
 /// 「未登记」, which the roster cannot filter (no link).
-fn by_direction(
+fn by_direction<'a, 'p>(
     mut chart: Chart,
     key: &str,
     values: Vec<String>,
-    people: &[Person],
-    value_of: impl Fn(&Person) -> &str,
+    forms: &'a [Counted<'p>],
+    value_of: impl Fn(&'a Counted<'p>) -> &'a str,
 ) -> Chart {
     let mut counts: HashMap<(&str, &str), u32> = HashMap::new();
-    for p in people {
-        *counts.entry((value_of(p), direction_key(p))).or_default() += 1;
+    for f in forms {
+        for (dir, _) in DIRECTIONS {
+            let n = f.in_direction(dir);
+            if n > 0 {
+                *counts.entry((value_of(f), dir)).or_default() += n;
+            }
+        }
     }
     let any_unknown = counts.keys().any(|(_, d)| *d == "unknown");
     for v in &values {
@@ -430,13 +474,26 @@ fn by_direction(
     chart
 }
 
-/// The values of `field` in `people`: `first` in their order, then any other seen (by count),
-/// then 「未登记」 when some person has none.
-fn values_of(first: &[String], people: &[Person], field: impl Fn(&Person) -> &str) -> Vec<String> {
+/// People per value of `field`.
+fn people_by<'a, 'p>(
+    forms: &'a [Counted<'p>],
+    field: impl Fn(&'a Counted<'p>) -> &'a str,
+) -> BTreeMap<&'a str, usize> {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for p in people {
-        *seen.entry(field(p)).or_default() += 1;
+    for f in forms.iter().filter(|f| f.people() > 0) {
+        *seen.entry(field(f)).or_default() += f.people() as usize;
     }
+    seen
+}
+
+/// The values of `field` of the people: `first` in their order, then any other seen (by count),
+/// then 「未登记」 when some person has none.
+fn values_of<'a, 'p>(
+    first: &[String],
+    forms: &'a [Counted<'p>],
+    field: impl Fn(&'a Counted<'p>) -> &'a str,
+) -> Vec<String> {
+    let seen = people_by(forms, field);
     let mut out: Vec<String> = first.to_vec();
     let mut rest: Vec<(&str, usize)> = seen
         .iter()
@@ -549,6 +606,57 @@ impl App {
         Ok(out)
     }
 
+    /// The batch's counts in scope ([`shuangshi_store::Store::batch_counts`]), every school check
+    /// missing or stale computed first (as [`App::batch_report`] does).
+    async fn fresh_counts(&self, scope: &Scope, batch: &BatchRecord) -> Result<BatchCounts> {
+        let mut counts = self.store.batch_counts(scope, batch.id).await?;
+        let school_of: HashMap<i64, i64> = counts
+            .partnerships
+            .iter()
+            .map(|p| (p.id, p.school_id))
+            .collect();
+        let mut want: BTreeMap<i64, Vec<(i64, i32)>> = BTreeMap::new();
+        let mut unchecked: BTreeSet<i64> = BTreeSet::new();
+        for f in &counts.forms {
+            let Some(school) = school_of.get(&f.partnership_id) else {
+                continue;
+            };
+            want.entry(*school)
+                .or_default()
+                .push((f.form_id, f.version));
+            if f.checked.is_none_or(|(v, _)| v != f.version) {
+                unchecked.insert(*school);
+            }
+        }
+        let have: HashMap<i64, &str> = counts
+            .schools
+            .iter()
+            .map(|c| (c.school_id, c.stamp.as_str()))
+            .collect();
+        let mut stale = Vec::new();
+        for (school, versions) in &want {
+            // A school's stamp covers all its forms; in a narrower scope compare the visible ones.
+            let is_stale = unchecked.contains(school)
+                || match have.get(school) {
+                    None => true,
+                    Some(s) if *scope == Scope::All => *s != stamp(versions.iter().copied()),
+                    Some(s) => versions
+                        .iter()
+                        .any(|(id, v)| !s.split(',').any(|p| p == format!("{id}:{v}"))),
+                };
+            if is_stale {
+                stale.push(*school);
+            }
+        }
+        if !stale.is_empty() {
+            for school in stale {
+                self.refresh_school(batch, school).await?;
+            }
+            counts = self.store.batch_counts(scope, batch.id).await?;
+        }
+        Ok(counts)
+    }
+
     /// The 工作台 of the batch in `scope`: the charts and the units behind (see the module docs).
     pub async fn dashboard(
         &self,
@@ -556,36 +664,80 @@ impl App {
         batch: &BatchRecord,
         now: DateTime<Utc>,
     ) -> Result<Dashboard> {
-        // The dashboard shows no number of a person: a masked disclosure that is never recorded.
-        let disclosure = Disclosure::new(Role::Admin, Actor::system(), false);
-        let g = self
-            .roster(scope, batch, &RosterFilter::default(), &disclosure)
-            .await?;
-        let partnerships = self.batch_partnerships(scope, batch.id).await?;
+        let counts = self.fresh_counts(scope, batch).await?;
         let submissions = self.batch_submissions(scope, batch.id).await?;
         let events = self.store.submit_events(scope, batch.id).await?;
-        let selections = self.store.list_selections(scope, batch.id).await?;
         let registry_schools = self.registry_schools(scope).await?;
         let extensions = self.store.list_extensions(batch.id).await?;
+        let registry = self.store.registry().await?;
         let params = &batch.params;
-        let people = &g.people;
-        let tally = g.source.report.tally;
         let deadline = batch.deadline();
+        let partnerships = &counts.partnerships;
 
-        let mut charts = vec![targets_chart(batch, &tally, people)];
+        let status_of: HashMap<i64, SubmissionStatus> = submissions
+            .iter()
+            .map(|s| (s.school_id, s.status))
+            .collect();
+        let by_partnership: HashMap<i64, &Partnership> =
+            partnerships.iter().map(|p| (p.id, p)).collect();
+        let mut forms: Vec<Counted<'_>> = counts
+            .forms
+            .iter()
+            .filter_map(|f| {
+                let p = *by_partnership.get(&f.partnership_id)?;
+                let school_org = registry.find(&p.school_name);
+                let enterprise_org = registry.find(&p.enterprise_name);
+                Some(Counted {
+                    form_id: f.form_id,
+                    partnership: p,
+                    tier: school_org.map(|o| o.category.clone()).unwrap_or_default(),
+                    district: school_org
+                        .map(|o| o.district.clone())
+                        .filter(|d| !d.is_empty())
+                        .or_else(|| enterprise_org.map(|o| o.district.clone()))
+                        .unwrap_or_default(),
+                    status: status_of
+                        .get(&p.school_id)
+                        .copied()
+                        .unwrap_or(SubmissionStatus::Draft),
+                    checked: f.checked.is_some(),
+                    tally: f.checked.map(|(_, t)| t).unwrap_or_default(),
+                })
+            })
+            .collect();
+        // The order of the roster (and of the consolidated list): school, enterprise, form.
+        forms.sort_by(|a, b| {
+            (
+                a.partnership.school_name.as_str(),
+                a.partnership.enterprise_name.as_str(),
+                a.form_id,
+            )
+                .cmp(&(
+                    b.partnership.school_name.as_str(),
+                    b.partnership.enterprise_name.as_str(),
+                    b.form_id,
+                ))
+        });
+        let mut tally = Tally::default();
+        for f in &forms {
+            tally += f.tally;
+        }
+
+        let mut charts = vec![targets_chart(batch, &tally, &forms)];
         let tiers: Vec<String> = params.tiers.iter().map(|t| t.name.clone()).collect();
         charts.push(
             by_direction(
                 Chart::new("by-tier", "按学校类别", ChartKind::Bar, "人"),
                 "tier",
-                values_of(&tiers, people, |p| &p.tier),
-                people,
-                |p| &p.tier,
+                values_of(&tiers, &forms, |f| &f.tier),
+                &forms,
+                |f| &f.tier,
             )
             .note("按学校在单位名录中的类别统计推荐人员。"),
         );
-        let mut districts = values_of(&[], people, |p| &p.district);
-        let per_district = |d: &str| people.iter().filter(|p| p.district == d).count();
+        let mut districts = values_of(&[], &forms, |f| &f.district);
+        let per_district = people_by(&forms, |f| &f.district);
+        let per_district = |d: &str| per_district.get(d).copied().unwrap_or(0);
         districts.sort_by(|a, b| {
             (a.is_empty(), std::cmp::Reverse(per_district(a)), a).cmp(&(
                 b.is_empty(),
@@ -598,25 +750,25 @@ impl App {
                 Chart::new("by-district", "按区县", ChartKind::Bar, "人"),
                 "district",
                 districts,
-                people,
-                |p| &p.district,
+                &forms,
+                |f| &f.district,
             )
             .note("区县取学校在单位名录中的区县（未登记时取企业的）。"),
         );
-        charts.push(kind_chart(params, people));
-        charts.push(cluster_chart(&partnerships, people));
-        charts.push(status_chart(people));
+        charts.push(kind_chart(params, &forms));
+        charts.push(cluster_chart(partnerships, &forms));
+        charts.push(status_chart(&forms));
         charts.push(submissions_chart(&events, deadline, now));
-        charts.push(selection_chart(&selections));
+        charts.push(selection_chart(&counts.selections));
 
         let behind = behind(
             batch,
-            &g.source,
-            &partnerships,
+            &forms,
+            &counts,
             &submissions,
             &registry_schools,
             &extensions,
-        );
+        )?;
         let submitted_schools = submissions
             .iter()
             .filter(|s| {
@@ -627,34 +779,38 @@ impl App {
             })
             .count();
         let expected_schools =
-            expected_schools(batch, &partnerships, &submissions, &registry_schools).len();
+            expected_schools(batch, partnerships, &submissions, &registry_schools).len();
         Ok(Dashboard {
             batch_name: batch.name.clone(),
             deadline,
-            people: people.len(),
+            people: forms.iter().map(|f| f.people() as usize).sum(),
             submitted_schools,
             expected_schools,
             charts,
             behind,
-            partial: g.partial,
+            partial: !matches!(scope, Scope::All),
         })
     }
 }
 
 /// People recommended against the programme's targets (P01, P02): from the batch report's
-/// tally; the accepted ones counted in the roster.
-fn targets_chart(batch: &BatchRecord, tally: &Tally, people: &[Person]) -> Chart {
+/// tally; the accepted ones are the tallies of the forms of accepted schools.
+fn targets_chart(batch: &BatchRecord, tally: &Tally, forms: &[Counted<'_>]) -> Chart {
     let params = &batch.params;
     let t = &params.targets;
     let school_senior = params.posts.school_senior.as_str();
     let enterprise_senior = params.posts.enterprise_senior.as_str();
-    let rows: [(&str, &str, &str, u32, u32); 4] = [
+    // (label, direction, post, recommended, target, the part of a tally it counts: a row of the
+    // direction whose post is the senior one, or any row of the direction without a post asked)
+    type Part = fn(&Tally, bool) -> u32;
+    let rows: [(&str, &str, &str, u32, u32, Part); 4] = [
         (
             "学校派出教师",
             "school",
             "",
             tally.teachers,
             t.school_to_enterprise,
+            |t, _| t.teachers,
         ),
         (
             "其中挂任科技副总",
@@ -662,6 +818,7 @@ fn targets_chart(batch: &BatchRecord, tally: &Tally, people: &[Person]) -> Chart
             school_senior,
             tally.tech_vps,
             t.tech_vice_president,
+            |t, any| if any { t.teachers } else { t.tech_vps },
         ),
         (
             "企业派出工程师",
@@ -669,6 +826,7 @@ fn targets_chart(batch: &BatchRecord, tally: &Tally, people: &[Person]) -> Chart
             "",
             tally.engineers,
             t.enterprise_to_school,
+            |t, _| t.engineers,
         ),
         (
             "其中挂任产业副院长",
@@ -676,6 +834,7 @@ fn targets_chart(batch: &BatchRecord, tally: &Tally, people: &[Person]) -> Chart
             enterprise_senior,
             tally.deans,
             t.industry_dean,
+            |t, any| if any { t.engineers } else { t.deans },
         ),
     ];
     let accepted = SubmissionStatus::Accepted;
@@ -686,20 +845,19 @@ fn targets_chart(batch: &BatchRecord, tally: &Tally, people: &[Person]) -> Chart
     let mut have = Series::new("已推荐");
     let mut done = Series::new("其中已受理");
     let mut plan = Series::new("计划");
-    for (label, dir, post, n, target) in rows {
+    for (label, dir, post, n, target, part) in rows {
         let filter = [("direction", dir), ("post", post)];
         chart.category(label, Some(roster_href(&filter)));
         have.push(f64::from(n), Some(roster_href(&filter)));
-        let n_accepted = people
+        // The roster filtered by an empty post keeps every post.
+        let any_post = post.is_empty();
+        let n_accepted: u32 = forms
             .iter()
-            .filter(|p| {
-                direction_key(p) == dir
-                    && (post.is_empty() || norm(&p.post) == norm(post))
-                    && p.status == accepted.label()
-            })
-            .count();
+            .filter(|f| f.status == accepted)
+            .map(|f| part(&f.tally, any_post))
+            .sum();
         done.push(
-            n_accepted as f64,
+            f64::from(n_accepted),
             Some(roster_href(&[
                 ("direction", dir),
                 ("post", post),
@@ -712,7 +870,7 @@ fn targets_chart(batch: &BatchRecord, tally: &Tally, people: &[Person]) -> Chart
     chart
 }
 
-fn kind_chart(params: &shuangshi_rules::Batch, people: &[Person]) -> Chart {
+fn kind_chart(params: &shuangshi_rules::Batch, forms: &[Counted<'_>]) -> Chart {
     let kinds: Vec<String> = params
         .enterprise_kinds
         .iter()
@@ -720,9 +878,10 @@ fn kind_chart(params: &shuangshi_rules::Batch, people: &[Person]) -> Chart {
         .collect();
     let mut chart = Chart::new("by-kind", "按企业类别", ChartKind::Pie, "人")
         .note("按合作企业在单位名录中的类别统计推荐人员（学校派出与企业派出合计）。");
+    let per_kind = people_by(forms, Counted::kind);
     let mut s = Series::new("人数");
-    for k in values_of(&kinds, people, |p| &p.kind) {
-        let n = people.iter().filter(|p| p.kind == k).count();
+    for k in values_of(&kinds, forms, Counted::kind) {
+        let n = per_kind.get(k.as_str()).copied().unwrap_or(0);
         let link = (!k.is_empty()).then(|| roster_href(&[("kind", &k)]));
         chart.category(if k.is_empty() { UNREGISTERED } else { &k }, link.clone());
         s.push(n as f64, link);
@@ -733,21 +892,25 @@ fn kind_chart(params: &shuangshi_rules::Batch, people: &[Person]) -> Chart {
 
 /// People by the industry cluster their partnership is tagged with (a partnership may carry
 /// several tags, so a person may count under several).
-fn cluster_chart(partnerships: &[Partnership], people: &[Person]) -> Chart {
+fn cluster_chart(partnerships: &[Partnership], forms: &[Counted<'_>]) -> Chart {
     let tags_of: HashMap<i64, &[String]> = partnerships
         .iter()
         .filter_map(|p| Some((p.form_id?, p.tags.as_slice())))
         .collect();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut untagged = 0;
-    for p in people {
-        match tags_of.get(&p.form_id).filter(|t| !t.is_empty()) {
+    for f in forms {
+        let n = f.people() as usize;
+        if n == 0 {
+            continue;
+        }
+        match tags_of.get(&f.form_id).filter(|t| !t.is_empty()) {
             Some(tags) => {
                 for t in tags.iter() {
-                    *counts.entry(t.as_str()).or_default() += 1;
+                    *counts.entry(t.as_str()).or_default() += n;
                 }
             }
-            None => untagged += 1,
+            None => untagged += n,
         }
     }
     let mut tags: Vec<(&str, usize)> = counts.into_iter().collect();
@@ -769,15 +932,19 @@ fn cluster_chart(partnerships: &[Partnership], people: &[Person]) -> Chart {
     chart
 }
 
-fn status_chart(people: &[Person]) -> Chart {
+fn status_chart(forms: &[Counted<'_>]) -> Chart {
     let mut chart = Chart::new("by-status", "按报送状态", ChartKind::Bar, "人")
         .note("推荐人员所在学校的报送状态。");
     let mut s = Series::new("人数");
     for st in SubmissionStatus::ALL {
-        let n = people.iter().filter(|p| p.status == st.label()).count();
+        let n: u32 = forms
+            .iter()
+            .filter(|f| f.status == st)
+            .map(Counted::people)
+            .sum();
         let link = Some(roster_href(&[("status", st.as_str())]));
         chart.category(st.label(), link.clone());
-        s.push(n as f64, link);
+        s.push(f64::from(n), link);
     }
     chart.series.push(s);
     chart
@@ -854,12 +1021,12 @@ fn submissions_chart(
     chart
 }
 
-fn selection_chart(selections: &[shuangshi_store::SelectionRecord]) -> Chart {
+fn selection_chart(selections: &BTreeMap<String, u64>) -> Chart {
     let mut chart = Chart::new("selection", "遴选情况", ChartKind::Pie, "人")
         .note("报送经受理后，推荐人员进入待遴选；数字链接到「遴选与公布」的筛选结果。");
     let mut s = Series::new("人数");
     for st in SelectionStatus::ALL {
-        let n = selections.iter().filter(|r| r.status == st).count();
+        let n = selections.get(st.as_str()).copied().unwrap_or(0);
         let link = Some(href("/selection", &[("status", st.as_str())]));
         chart.category(st.label(), link.clone());
         s.push(n as f64, link);
@@ -902,15 +1069,16 @@ fn expected_schools(
 const MINIMUM_RULES: [&str; 3] = ["S03", "S04", "S05"];
 
 /// The units behind, each with what it is missing.
-pub(crate) fn behind(
+fn behind(
     batch: &BatchRecord,
-    source: &crate::BatchReport,
-    partnerships: &[Partnership],
+    forms: &[Counted<'_>],
+    counts: &BatchCounts,
     submissions: &[Submission],
     registry: &[shuangshi_store::OrgRecord],
     extensions: &[shuangshi_store::Extension],
-) -> Vec<BehindUnit> {
+) -> Result<Vec<BehindUnit>> {
     let params = &batch.params;
+    let partnerships = &counts.partnerships;
     let expected = expected_schools(batch, partnerships, submissions, registry);
     let status_of: HashMap<i64, SubmissionStatus> = submissions
         .iter()
@@ -922,28 +1090,43 @@ pub(crate) fn behind(
         .map(|e| (e.school_id, e.deadline))
         .collect();
     // Which school each stored form (file) is, and each school's tally.
-    let school_of_file: HashMap<String, i64> = source
-        .forms
+    let school_of_file: HashMap<String, i64> = forms
         .iter()
-        .map(|f| (form_file(f), f.school_id))
+        .map(|f| (f.file(), f.partnership.school_id))
         .collect();
-    let school_of_name: HashMap<&str, i64> = source
-        .forms
+    let school_of_name: HashMap<&str, i64> = forms
         .iter()
-        .map(|f| (f.school_name.as_str(), f.school_id))
+        .map(|f| (f.partnership.school_name.as_str(), f.partnership.school_id))
         .collect();
     let mut tally_of: HashMap<i64, Tally> = HashMap::new();
-    for s in &source.report.forms {
-        if let Some(id) = school_of_file.get(&s.file) {
-            *tally_of.entry(*id).or_default() += s.tally;
+    for f in forms {
+        if let Some(id) = school_of_file.get(&f.file()) {
+            *tally_of.entry(*id).or_default() += f.tally;
         }
     }
+    // The minimums (S03–S05) stored with the checks of the schools whose forms are in scope.
+    let checked: HashSet<i64> = forms
+        .iter()
+        .filter(|f| f.checked)
+        .map(|f| f.partnership.school_id)
+        .collect();
+    let stored: Vec<Finding> = counts
+        .schools
+        .iter()
+        .filter(|c: &&SchoolStamp| checked.contains(&c.school_id))
+        .flat_map(|c| c.findings.iter())
+        .filter(|r| MINIMUM_RULES.contains(&r.rule.as_str()))
+        .map(|r| {
+            Finding::try_from(r.clone()).map_err(|e| {
+                Error::Store(shuangshi_store::StoreError::Corrupt(format!(
+                    "已保存的检查结果：{e}"
+                )))
+            })
+        })
+        .collect::<Result<_>>()?;
     let mut minimums: HashMap<i64, Vec<&Finding>> = HashMap::new();
     let mut seen: HashSet<(i64, &str)> = HashSet::new();
-    for f in &source.report.findings {
-        if !MINIMUM_RULES.contains(&f.rule) {
-            continue;
-        }
+    for f in &stored {
         let Some(id) = f
             .file
             .as_deref()
@@ -1054,47 +1237,47 @@ pub(crate) fn behind(
     }
     let by_partnership: HashMap<i64, &Partnership> =
         partnerships.iter().map(|p| (p.id, p)).collect();
-    for f in &source.forms {
-        let open: Vec<&str> = f
-            .rows
+    for f in forms {
+        let Some(names) = counts.unconfirmed.get(&f.form_id) else {
+            continue;
+        };
+        let open: Vec<&str> = names
             .iter()
-            .filter(|r| !r.confirmed())
-            .map(|r| r.cell(shuangshi_rules::Column::Name))
             .map(|n| {
                 if n.is_empty() {
                     "（未填姓名）"
                 } else {
-                    n
+                    n.as_str()
                 }
             })
             .collect();
-        let Some(p) = by_partnership.get(&f.partnership_id) else {
+        let Some(p) = by_partnership.get(&f.partnership.id) else {
             continue;
         };
         if open.is_empty() {
             continue;
         }
         enterprises
-            .entry(f.enterprise_id)
+            .entry(f.partnership.enterprise_id)
             .or_insert_with(|| unit(p))
             .missing
             .push(Missing {
                 reason: Reason::ConfirmationPending,
                 text: format!(
                     "「{}」推荐表中有 {} 人尚未经企业确认：{}",
-                    f.school_name,
+                    f.partnership.school_name,
                     open.len(),
                     open.join("、")
                 ),
                 rule: Some("W02"),
-                href: Some(roster_href(&[("q", &f.enterprise_name)])),
+                href: Some(roster_href(&[("q", &f.partnership.enterprise_name)])),
             });
     }
     let mut enterprises: Vec<BehindUnit> = enterprises.into_values().collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     enterprises.sort_by(|a, b| a.name.cmp(&b.name));
     out.extend(enterprises);
-    out
+    Ok(out)
 }
 
 impl App {
@@ -1102,7 +1285,8 @@ impl App {
     /// assessment against the list, and the subsidy paid against due. Empty before any final list.
     pub async fn term_charts(&self, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<Chart>> {
         let batch = self.term_batch(None).await?;
-        let board = self.term_board(scope, &batch, now).await?;
+        let tallies = self.store.term_tallies(scope, batch.id).await?;
+        let board = crate::term::term_counts(&batch, &tallies, now);
         if board.listed == 0 {
             return Ok(Vec::new());
         }
@@ -1140,7 +1324,10 @@ impl App {
         let mut charts = vec![term];
         if matches!(*scope, Scope::All) {
             let disclosure = Disclosure::new(Role::Admin, Actor::system(), false);
-            let ledger = self.ledger(scope, &batch, &disclosure, now).await?;
+            // The commission's scope is every school: the same counts, without the bank details.
+            let ledger = self
+                .ledger_of(scope, &batch, &disclosure, now, &tallies, false)
+                .await?;
             let link = Some(format!("/ledger?batch={n}"));
             let mut money = Chart::new(
                 "subsidy",

@@ -15,7 +15,7 @@ use shuangshi_rules::batch::SubsidyBasis;
 use shuangshi_rules::rules::w::check_use_report;
 use shuangshi_store::{
     ArrivalState, AuditEntry, BatchRecord, EntryKind, EntryStatus, LedgerEntry, NewEntry,
-    SubsidyUse,
+    SubsidyUse, TermTallies,
 };
 
 use crate::checks::shanghai;
@@ -150,17 +150,44 @@ impl App {
         disclosure: &Disclosure,
         at: DateTime<Utc>,
     ) -> Result<Ledger> {
+        let term = self.store.term_tallies(&Scope::All, batch.id).await?;
+        self.ledger_of(scope, batch, disclosure, at, &term, true)
+            .await
+    }
+
+    /// The ledger of `batch` from its final list counted ([`shuangshi_store::Store::term_tallies`]
+    /// over every school); the bank details read only when `banks` (else left empty).
+    pub(crate) async fn ledger_of(
+        &self,
+        scope: &Scope,
+        batch: &BatchRecord,
+        disclosure: &Disclosure,
+        at: DateTime<Utc>,
+        term: &TermTallies,
+        banks: bool,
+    ) -> Result<Ledger> {
         let rate = i64::from(batch.params.subsidy_per_person);
         let basis = batch.params.subsidy.counts;
-        let term = self.store.term_rows(&Scope::All, batch.id).await?;
         let mut listed: BTreeMap<i64, (String, i64, i64)> = BTreeMap::new();
-        for r in term.iter().filter(|r| r.direction == "enterprise") {
-            let e = listed
-                .entry(r.school_id)
-                .or_insert_with(|| (r.school_name.clone(), 0, 0));
-            e.1 += 1;
-            if basis == SubsidyBasis::Listed || r.content.arrival == ArrivalState::Arrived {
-                e.2 += 1;
+        for (g, n) in term
+            .groups
+            .iter()
+            .filter(|(g, _)| g.direction == "enterprise")
+        {
+            let n = i64::try_from(*n).unwrap_or(i64::MAX);
+            let e = listed.entry(g.school_id).or_insert_with(|| {
+                (
+                    term.school_names
+                        .get(&g.school_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    0,
+                    0,
+                )
+            });
+            e.1 += n;
+            if basis == SubsidyBasis::Listed || g.arrival == ArrivalState::Arrived {
+                e.2 += n;
             }
         }
         let entries = self.store.ledger_entries(batch.id, None).await?;
@@ -176,7 +203,11 @@ impl App {
             .into_iter()
             .map(|u| (u.school_id, u))
             .collect();
-        let banks = self.banks(batch).await?;
+        let banks = if banks {
+            self.banks(batch).await?
+        } else {
+            HashMap::new()
+        };
         let now = at.with_timezone(&shanghai());
         let mut rows = Vec::new();
         for (school_id, (school_name, listed_n, people)) in listed {

@@ -9,7 +9,7 @@ use shuangshi_rules::Finding;
 use shuangshi_rules::rules::w::{Arrival, TermFacts, check_term};
 use shuangshi_store::{
     ArrivalState, Assessment, BatchRecord, PublicationKind, PublicationState, TermChange,
-    TermContent, TermRow, TermVersion,
+    TermContent, TermRow, TermTallies, TermVersion,
 };
 
 use crate::checks::shanghai;
@@ -73,6 +73,56 @@ pub struct TermBoard {
     pub assessed: usize,
     /// People with a W04 / W05 finding now.
     pub overdue: usize,
+}
+
+/// The term of a batch counted ([`TermBoard`]'s numbers without its rows).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TermCounts {
+    pub listed: usize,
+    pub arrived: usize,
+    pub absent: usize,
+    pub unrecorded: usize,
+    pub assessed: usize,
+    /// People with a W04 / W05 finding at the time counted.
+    pub overdue: usize,
+}
+
+/// The numbers of the term board from the final list counted by what the records hold: W04/W05
+/// decided once per kind of record at `at` (they depend on the record's state, not its wording).
+pub fn term_counts(batch: &BatchRecord, tallies: &TermTallies, at: DateTime<Utc>) -> TermCounts {
+    let now = at.with_timezone(&shanghai());
+    let mut c = TermCounts::default();
+    for (g, n) in &tallies.groups {
+        let n = usize::try_from(*n).unwrap_or(usize::MAX);
+        let filled = |set: bool| if set { "·" } else { "" };
+        let facts = TermFacts {
+            name: "",
+            receiving_unit: "",
+            now,
+            arrival: match g.arrival {
+                ArrivalState::Unrecorded => Arrival::Unrecorded,
+                ArrivalState::Arrived => Arrival::Arrived,
+                ArrivalState::Absent => Arrival::Absent,
+            },
+            post: filled(g.post),
+            tasks: filled(g.tasks),
+            duties: filled(g.duties),
+            assessed: g.assessed,
+        };
+        c.listed += n;
+        match g.arrival {
+            ArrivalState::Arrived => c.arrived += n,
+            ArrivalState::Absent => c.absent += n,
+            ArrivalState::Unrecorded => c.unrecorded += n,
+        }
+        if g.assessed {
+            c.assessed += n;
+        }
+        if !check_term(&batch.params, &facts).is_empty() {
+            c.overdue += n;
+        }
+    }
+    c
 }
 
 /// Reads a day as clerks type it: `2024-02-26`, `2024/2/26`, `2024.2.26`, `2024年2月26日`.

@@ -1330,7 +1330,14 @@ async fn measure(store: &Store, g: &Generated, runs: usize, explain: bool) -> an
     let bid = batch.id;
     timed(
         &mut parts,
-        "batch_forms（推荐表与各行）",
+        "batch_counts（工作台：合作、各表计数、检查、待确认行、遴选）",
+        store.batch_counts(&all, bid),
+        |v| format!("{} 张表", thousands(v.forms.len())),
+    )
+    .await?;
+    timed(
+        &mut parts,
+        "batch_forms（汇总名单：推荐表与各行）",
         store.batch_forms(&all, bid),
         |v| format!("{} 张", thousands(v.len())),
     )
@@ -1394,7 +1401,21 @@ async fn measure(store: &Store, g: &Generated, runs: usize, explain: bool) -> an
     if let Some(term) = &g.term {
         timed(
             &mut parts,
-            "term_rows（聘期批次的正式名单）",
+            "term_tallies（工作台：聘期批次的正式名单计数）",
+            store.term_tallies(&all, term.id),
+            |v| {
+                let n: u64 = v.groups.iter().map(|(_, n)| *n).sum();
+                format!(
+                    "{} 人，{} 组",
+                    thousands(usize::try_from(n).unwrap_or(usize::MAX)),
+                    v.groups.len()
+                )
+            },
+        )
+        .await?;
+        timed(
+            &mut parts,
+            "term_rows（聘期页：聘期批次的正式名单）",
             store.term_rows(&all, term.id),
             |v| format!("{} 人", thousands(v.len())),
         )

@@ -66,6 +66,11 @@ fn decode(text: &str, what: &str) -> Result<Vec<FindingRecord>, StoreError> {
     Ok(doc.findings)
 }
 
+/// Stored findings read back (`what` names the owner in the error).
+pub(crate) fn decode_findings(text: &str, what: &str) -> Result<Vec<FindingRecord>, StoreError> {
+    decode(text, what)
+}
+
 fn encode_one(f: &FindingRecord) -> Result<String, StoreError> {
     encode(std::slice::from_ref(f))
 }

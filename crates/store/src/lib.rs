@@ -43,7 +43,7 @@ pub use checks::{
     AffectedPeople, FormCheck, IndexedPerson, PersonKeys, PlacedFinding, SchoolCheck,
     StoredFormCheck, StoredSchoolCheck,
 };
-pub use dashboard::SubmitEvent;
+pub use dashboard::{BatchCounts, FormCount, SchoolStamp, SubmitEvent, TermTallies, TermTally};
 pub use db::{Actor, Backend, PageRequest, Paged, Store, Tx, db_time, now};
 pub use error::StoreError;
 pub use forms::{

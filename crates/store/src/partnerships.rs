@@ -134,6 +134,16 @@ pub(crate) async fn partnerships_out(
             .await?;
         form_ids.extend(found);
     }
+    partnerships_with(models, &orgs, &form_ids)
+}
+
+/// The partnerships of `models` with their organisations and forms (`partnership id → form id`)
+/// already read.
+pub(crate) fn partnerships_with(
+    models: Vec<partnerships::Model>,
+    orgs: &HashMap<i64, orgs::Model>,
+    form_ids: &HashMap<i64, i64>,
+) -> Result<Vec<Partnership>, StoreError> {
     models
         .into_iter()
         .map(|p| {

@@ -26,13 +26,15 @@ use crate::entity::{
 };
 use crate::error::StoreError;
 use crate::scope::Scope;
-use crate::selection::{PublicEntry, selection_filter, user_names};
+use crate::selection::{selection_filter, user_names};
 
 /// Longest free text of a term record field, in characters.
 pub const TERM_TEXT_MAX: usize = 2000;
 
 /// Whether the person arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ArrivalState {
     /// Nothing recorded (未填报).
@@ -211,7 +213,13 @@ pub(crate) async fn final_selection_ids(
     else {
         return Ok(None);
     };
-    let entries: Vec<PublicEntry> = serde_json::from_str(&p.entries)
+    // Only the selection of each entry is read (a `PublicEntry` without its public fields).
+    #[derive(Deserialize)]
+    struct Listed {
+        #[serde(default)]
+        selection_id: i64,
+    }
+    let entries: Vec<Listed> = serde_json::from_str(&p.entries)
         .map_err(|e| StoreError::Corrupt(format!("名单 {} 无法读取：{e}", p.id)))?;
     Ok(Some(entries.into_iter().map(|e| e.selection_id).collect()))
 }
