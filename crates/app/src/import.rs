@@ -6,12 +6,14 @@
 //! not in the registry is never guessed: the form is not imported and the closest registered name
 //! is quoted. The partnership is recorded as confirmed by the commission
 //! ([`shuangshi_store::Store::confirm_partnership_by_commission`], audited as such), and the form
-//! replaces that partnership's rows all or nothing through [`App::replace_content`]; the same file
-//! imported twice changes nothing.
+//! replaces that partnership's rows all or nothing as [`App::replace_content`] does (checked in
+//! place, then one transaction); the same file imported twice changes nothing. A school's check
+//! ([`App::refresh_school`]) is computed and stored once its forms in the run are in, not after
+//! each form, and always before the report.
 //!
 //! The command line walks the files and prints; everything decided about a form is decided here.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use shuangshi_rules::text::norm;
 use shuangshi_rules::{Finding, Form, HeaderName, Registry, Severity};
@@ -20,7 +22,6 @@ use shuangshi_store::{BatchRecord, FormContent, FormRecord, OrgFilter, PageReque
 
 use crate::checks::{check_school, is_school_level, rules_forms, tidy};
 use crate::error::{Error, Result};
-use crate::forms::Mode;
 use crate::{Actor, App, Scope};
 
 /// A registered organisation, as the import looks it up.
@@ -150,6 +151,31 @@ impl Side {
     }
 }
 
+/// A file guarded, read and laid out into its forms, before any database work: reading is the
+/// slow part of an import, so the command line reads a few files ahead on blocking threads while
+/// the forms before them are written.
+#[derive(Debug)]
+pub struct ReadFile {
+    file: String,
+    /// The forms found, or why the file cannot be read (one Chinese sentence).
+    forms: std::result::Result<Vec<Form>, String>,
+}
+
+impl ReadFile {
+    /// Guards, reads and lays out `bytes` (CPU-bound: call it on a blocking thread).
+    pub fn read(file: String, bytes: &[u8]) -> ReadFile {
+        let forms = shuangshi_sheet::load_forms(&file, bytes, &Limits::default())
+            .map(|(_, forms)| forms)
+            .map_err(|e| e.to_string());
+        ReadFile { file, forms }
+    }
+
+    /// The file name as given.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+}
+
 /// An import into one batch: the registry is read once, the schools touched are remembered for
 /// the report.
 #[derive(Debug)]
@@ -163,6 +189,10 @@ pub struct Importer {
     by_norm: HashMap<String, usize>,
     /// school id → (name, forms, people, changed) read in this run.
     touched: BTreeMap<i64, (String, usize, usize, usize)>,
+    /// Schools whose forms changed and whose check is not stored yet: a school's check is
+    /// computed once, when the import moves on to another school or reports
+    /// (`settle`).
+    unsettled: BTreeSet<i64>,
 }
 
 impl Importer {
@@ -213,6 +243,7 @@ impl Importer {
             orgs,
             by_norm,
             touched: BTreeMap::new(),
+            unsettled: BTreeSet::new(),
         })
     }
 
@@ -294,20 +325,23 @@ impl Importer {
 
     /// Reads one file (on a blocking thread) and imports each of its forms.
     pub async fn file(&mut self, file: String, bytes: Vec<u8>) -> Result<FileImport> {
-        let name = file.clone();
-        let read = tokio::task::spawn_blocking(move || {
-            shuangshi_sheet::load_forms(&name, &bytes, &Limits::default())
-        })
-        .await
-        .map_err(Error::Task)?;
+        let read = tokio::task::spawn_blocking(move || ReadFile::read(file, &bytes))
+            .await
+            .map_err(Error::Task)?;
+        self.import(read).await
+    }
+
+    /// Imports each form of a file already read ([`ReadFile::read`]).
+    pub async fn import(&mut self, read: ReadFile) -> Result<FileImport> {
+        let ReadFile { file, forms } = read;
         let mut out = FileImport::default();
-        let forms = match read {
-            Ok((_, forms)) => forms,
-            Err(e) => {
+        let forms = match forms {
+            Ok(forms) => forms,
+            Err(reason) => {
                 out.not_imported.push(NotImported {
                     file,
                     sheet: None,
-                    reason: e.to_string(),
+                    reason,
                 });
                 return Ok(out);
             }
@@ -355,12 +389,15 @@ impl Importer {
         content.header_school = school.name.clone();
         content.header_enterprise = enterprise.name.clone();
         let people = content.rows.len();
+        if !self.dry_run {
+            // The schools changed before this one get their check now.
+            self.settle(Some(school.id)).await?;
+        }
         let store = self.app.store();
-        let stored = store
-            .school_forms(&Scope::All, self.batch.id, school.id)
-            .await?;
         let (done, changed, confirmed) = if self.dry_run {
-            let others: Vec<FormRecord> = stored
+            let others: Vec<FormRecord> = store
+                .school_forms(&Scope::All, self.batch.id, school.id)
+                .await?
                 .into_iter()
                 .filter(|f| f.enterprise_id != enterprise.id)
                 .collect();
@@ -400,20 +437,20 @@ impl Importer {
                 .get_form(&Scope::All, form_id)
                 .await?
                 .ok_or(Error::NotFound)?;
-            let replaced = self
+            // What `App::replace_content` does in `Mode::Commit`, with the school's check
+            // ([`App::refresh_school`]) once after its last form rather than after each.
+            let check = self
                 .app
-                .replace_content(
-                    &Scope::All,
-                    &self.actor,
-                    &self.batch,
-                    &record,
-                    &content,
-                    None,
-                    Mode::Commit,
-                )
+                .check_content(&Scope::All, &self.batch, &record, &content)
                 .await?;
-            let changed = replaced.stored.as_ref().is_some_and(|s| s.changed);
-            (replaced.check.own, changed, confirmed.changed)
+            let stored = store
+                .replace_rows(&Scope::All, record.id, &content, None, &self.actor)
+                .await?
+                .ok_or(Error::NotFound)?;
+            if stored.changed || confirmed.changed {
+                self.unsettled.insert(school.id);
+            }
+            (check.own, stored.changed, confirmed.changed)
         };
         let errors: Vec<Finding> = done
             .iter()
@@ -447,9 +484,27 @@ impl Importer {
         })
     }
 
+    /// Computes and stores the check of every school changed in this run (but `except`), as
+    /// [`App::replace_content`] does after each change.
+    async fn settle(&mut self, except: Option<i64>) -> Result<()> {
+        let due: Vec<i64> = self
+            .unsettled
+            .iter()
+            .copied()
+            .filter(|&id| Some(id) != except)
+            .collect();
+        for school_id in due {
+            self.app.refresh_school(&self.batch, school_id).await?;
+            self.unsettled.remove(&school_id);
+        }
+        Ok(())
+    }
+
     /// The report of every school a form was read for, in registry-id order: what was read now,
     /// the school's standing (S01–S07) over all its stored forms, its errors and what it lacks.
-    pub async fn report(&self) -> Result<Vec<SchoolImport>> {
+    /// Every school changed in this run has its check stored first.
+    pub async fn report(&mut self) -> Result<Vec<SchoolImport>> {
+        self.settle(None).await?;
         let rules: Vec<(&'static str, &'static str)> = shuangshi_rules::RULES
             .iter()
             .filter(|r| r.id.starts_with('S'))

@@ -198,26 +198,26 @@ pub(crate) fn chinese_number(n: usize) -> String {
 
 /// One school of the generated batch.
 #[derive(Debug, Clone)]
-struct SchoolSpec {
-    index: usize,
-    name: String,
-    tier: &'static str,
+pub(crate) struct SchoolSpec {
+    pub(crate) index: usize,
+    pub(crate) name: String,
+    pub(crate) tier: &'static str,
     district: &'static str,
     bank: String,
     account: String,
     /// Indexes of its two partner enterprises.
-    enterprises: [usize; 2],
+    pub(crate) enterprises: [usize; 2],
 }
 
 #[derive(Debug, Clone)]
-struct EnterpriseSpec {
-    name: String,
+pub(crate) struct EnterpriseSpec {
+    pub(crate) name: String,
     kind: &'static str,
     affiliation: &'static str,
     district: &'static str,
 }
 
-fn school_spec(index: usize, enterprises: usize) -> SchoolSpec {
+pub(crate) fn school_spec(index: usize, enterprises: usize) -> SchoolSpec {
     let tier = TIER_CYCLE[index % TIER_CYCLE.len()];
     let district = DISTRICTS[index % DISTRICTS.len()];
     let stem = district.trim_end_matches('区');
@@ -241,7 +241,7 @@ fn school_spec(index: usize, enterprises: usize) -> SchoolSpec {
     }
 }
 
-fn enterprise_spec(index: usize) -> EnterpriseSpec {
+pub(crate) fn enterprise_spec(index: usize) -> EnterpriseSpec {
     let district = DISTRICTS[index % DISTRICTS.len()];
     let stem = district.trim_end_matches('区');
     let brand = BRANDS[(index / DISTRICTS.len()) % BRANDS.len()];
@@ -268,7 +268,7 @@ fn enterprise_spec(index: usize) -> EnterpriseSpec {
 
 /// A person's name: a surname and one or two given-name characters (a bijection of `i` keeps
 /// near neighbours apart).
-fn person_name(i: usize) -> String {
+pub(crate) fn person_name(i: usize) -> String {
     let h = (i * 7919 + 13) % 320_000;
     let mut name = String::from(SURNAMES[h % SURNAMES.len()]);
     name.push_str(GIVEN[(h / SURNAMES.len()) % GIVEN.len()]);
@@ -293,7 +293,7 @@ fn mobile(i: usize) -> String {
 /// `first` is the batch-wide number of the form's first person. A few schools get an error on
 /// purpose (a 10-digit mobile, too few years in the enterprise), and a few repeat a person of the
 /// previous school (D01 across schools).
-fn form_rows(
+pub(crate) fn form_rows(
     batch: &Batch,
     school: &SchoolSpec,
     enterprise: &EnterpriseSpec,
@@ -422,6 +422,34 @@ pub(crate) fn clean_form(
     ent.name = enterprise.to_owned();
     let rows = form_rows(batch, &spec, &ent, 1, 900_000 + index * 14);
     content(&spec, &ent, &rows)
+}
+
+/// The registry of the generated batch: every school with its tier, every enterprise with its
+/// kind.
+pub(crate) fn registry_orgs(schools: &[SchoolSpec], enterprises: &[EnterpriseSpec]) -> Vec<Org> {
+    let mut registry: Vec<Org> = schools
+        .iter()
+        .map(|s| Org {
+            name: s.name.clone(),
+            category: s.tier.to_owned(),
+            affiliation: match s.tier {
+                "技工院校" => "市人力社保局",
+                "中职" => "区县教委",
+                _ => "市教委",
+            }
+            .to_owned(),
+            credit_code: String::new(),
+            district: s.district.to_owned(),
+        })
+        .collect();
+    registry.extend(enterprises.iter().map(|en| Org {
+        name: en.name.clone(),
+        category: en.kind.to_owned(),
+        affiliation: en.affiliation.to_owned(),
+        credit_code: String::new(),
+        district: en.district.to_owned(),
+    }));
+    registry
 }
 
 fn content(school: &SchoolSpec, enterprise: &EnterpriseSpec, rows: &[PersonRow]) -> FormContent {
@@ -619,28 +647,7 @@ async fn seed(store: &Store, schools: usize) -> anyhow::Result<Plan> {
     let batch = store.create_batch(&params, &sys).await.map_err(e)?;
     let batch = store.open_batch(batch.id, &sys).await.map_err(e)?;
 
-    let mut registry: Vec<Org> = school_specs
-        .iter()
-        .map(|s| Org {
-            name: s.name.clone(),
-            category: s.tier.to_owned(),
-            affiliation: match s.tier {
-                "技工院校" => "市人力社保局",
-                "中职" => "区县教委",
-                _ => "市教委",
-            }
-            .to_owned(),
-            credit_code: String::new(),
-            district: s.district.to_owned(),
-        })
-        .collect();
-    registry.extend(enterprise_specs.iter().map(|en| Org {
-        name: en.name.clone(),
-        category: en.kind.to_owned(),
-        affiliation: en.affiliation.to_owned(),
-        credit_code: String::new(),
-        district: en.district.to_owned(),
-    }));
+    let registry = registry_orgs(&school_specs, &enterprise_specs);
     store.import_orgs(registry, &sys).await.map_err(e)?;
     let mut ids: HashMap<String, i64> = HashMap::new();
     for name in school_specs
@@ -1409,7 +1416,7 @@ impl Drop for TempDir {
     }
 }
 
-fn thousands(n: usize) -> String {
+pub(crate) fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {

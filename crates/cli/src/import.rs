@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::anyhow;
 use serde_json::json;
-use shuangshi_app::import::{FileImport, Importer, SchoolImport};
+use shuangshi_app::import::{FileImport, Importer, ReadFile, SchoolImport};
 use shuangshi_sheet::guard::Limits;
 
 use crate::ops::{self, OperatorArgs};
@@ -334,6 +334,195 @@ fn form_line(f: &shuangshi_app::import::FormImport, dry_run: bool) -> String {
     s
 }
 
+/// How many files are read and laid out ahead of the database work, on blocking threads.
+fn read_ahead() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+}
+
+/// Reads the bytes of every item in order (files from disk, zip entries from their archive)
+/// and sends them on; stops when the receiver is gone.
+fn read_items(
+    items: Vec<Item>,
+    limits: &Limits,
+    tx: &tokio::sync::mpsc::Sender<(String, Result<Vec<u8>, String>)>,
+) {
+    for item in items {
+        match item {
+            Item::File(p) => {
+                let shown = p.display().to_string();
+                if tx.blocking_send((shown, read_file(&p, limits))).is_err() {
+                    return;
+                }
+            }
+            Item::Zip { path, entries } => {
+                let opened = std::fs::File::open(&path)
+                    .map_err(|e| shuangshi_sheet::io_reason(&e))
+                    .and_then(|f| {
+                        zip::ZipArchive::new(std::io::BufReader::new(f))
+                            .map_err(|e| format!("不是可读取的 zip 压缩包（{e}）"))
+                    });
+                match opened {
+                    Ok(mut zip) => {
+                        for (i, name) in entries {
+                            let bytes = read_entry(&mut zip, i, limits);
+                            if tx
+                                .blocking_send((display_entry(&path, &name), bytes))
+                                .is_err()
+                            {
+                                return;
+                            }
+                        }
+                    }
+                    Err(why) => {
+                        for (_, name) in entries {
+                            if tx
+                                .blocking_send((display_entry(&path, &name), Err(why.clone())))
+                                .is_err()
+                            {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A file on its way to the database: being read and laid out, or refused before reading.
+enum Ahead {
+    Reading(tokio::task::JoinHandle<ReadFile>),
+    Unread(String, String),
+}
+
+/// Imports every file the walk found, in order. The bytes are read on a thread of their own and
+/// each file is guarded, read and laid out on a blocking thread, a few files ahead, while the
+/// forms before it are written: the database work is one form at a time, in the walk's order.
+async fn import_walk(importer: &mut Importer, walk: Walk, out: &Out) -> anyhow::Result<Tally> {
+    let mut tally = Tally {
+        skipped: walk.skipped,
+        ..Tally::default()
+    };
+    let total = walk.total;
+    let ahead = read_ahead();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(ahead);
+    let items = walk.items;
+    let reader = std::thread::spawn(move || read_items(items, &Limits::default(), &tx));
+    let mut pending: std::collections::VecDeque<Ahead> = std::collections::VecDeque::new();
+    let mut ended = false;
+    let mut n = 0usize;
+    loop {
+        while !ended && pending.len() < ahead {
+            match rx.recv().await {
+                Some((shown, Ok(bytes))) => {
+                    pending.push_back(Ahead::Reading(tokio::task::spawn_blocking(move || {
+                        ReadFile::read(shown, &bytes)
+                    })))
+                }
+                Some((shown, Err(why))) => pending.push_back(Ahead::Unread(shown, why)),
+                None => ended = true,
+            }
+        }
+        let Some(next) = pending.pop_front() else {
+            break;
+        };
+        n += 1;
+        let prefix = if out.bar.is_some() {
+            String::new()
+        } else {
+            format!("[{n}/{total}] ")
+        };
+        let read = match next {
+            Ahead::Unread(shown, why) => {
+                out.step(&shown);
+                out.line(&format!("{prefix}「{shown}」：未导入：{why}"));
+                tally.unread.push((shown, why));
+                continue;
+            }
+            Ahead::Reading(task) => task
+                .await
+                .map_err(|e| anyhow!("读取推荐表的线程异常退出：{e}"))?,
+        };
+        let shown = read.file().to_owned();
+        out.step(&shown);
+        let done = importer
+            .import(read)
+            .await
+            .map_err(|e| anyhow!("导入「{shown}」时出错：{e}"))?;
+        for f in &done.forms {
+            out.line(&format!("{prefix}{}", form_line(f, importer.dry_run())));
+        }
+        for u in &done.not_imported {
+            let sheet = u
+                .sheet
+                .as_deref()
+                .map(|s| format!("（工作表「{s}」）"))
+                .unwrap_or_default();
+            out.line(&format!(
+                "{prefix}「{}」{sheet}：未导入：{}",
+                u.file, u.reason
+            ));
+        }
+        tally.files.push(done);
+    }
+    reader
+        .join()
+        .map_err(|_| anyhow!("读取文件的线程异常退出"))?;
+    Ok(tally)
+}
+
+/// What an import did, counted (for `bench import`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub files: usize,
+    pub forms: usize,
+    pub people: usize,
+    pub changed: usize,
+    pub with_errors: usize,
+    pub not_imported: usize,
+    pub schools: usize,
+}
+
+/// `shuangshi import PATH...` without its output: the same walk, the same reading and the same
+/// use cases, then the per-school report; what was done, counted.
+pub async fn import_paths(
+    app: &shuangshi_app::App,
+    actor: &shuangshi_store::Actor,
+    batch: &shuangshi_store::BatchRecord,
+    paths: &[PathBuf],
+) -> anyhow::Result<Counts> {
+    let mut walk = Walk::default();
+    for p in paths {
+        walk.add_path(p, true)?;
+    }
+    let files = walk.total;
+    let mut importer = Importer::new(app, actor, batch, false)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let out = Out {
+        bar: None,
+        quiet: true,
+    };
+    let tally = import_walk(&mut importer, walk, &out).await?;
+    let schools = importer.report().await.map_err(|e| anyhow!("{e}"))?;
+    let forms: Vec<&shuangshi_app::import::FormImport> =
+        tally.files.iter().flat_map(|f| &f.forms).collect();
+    Ok(Counts {
+        files,
+        forms: forms.len(),
+        people: forms.iter().map(|f| f.people).sum(),
+        changed: forms.iter().filter(|f| f.changed).count(),
+        with_errors: forms.iter().filter(|f| f.errors > 0).count(),
+        not_imported: tally
+            .files
+            .iter()
+            .map(|f| f.not_imported.len())
+            .sum::<usize>()
+            + tally.unread.len(),
+        schools: schools.len(),
+    })
+}
+
 /// `shuangshi import`.
 pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
     let mut walk = Walk::default();
@@ -349,7 +538,6 @@ async fn run_async(opts: Options, walk: Walk) -> anyhow::Result<ExitCode> {
     let mut importer = Importer::new(&session.app, &session.actor, &batch, opts.dry_run)
         .await
         .map_err(|e| anyhow!("{e}"))?;
-    let limits = Limits::default();
     let terminal = std::io::stderr().is_terminal() && !opts.json;
     let bar = terminal.then(|| {
         let b = indicatif::ProgressBar::new(walk.total as u64);
@@ -375,79 +563,7 @@ async fn run_async(opts: Options, walk: Walk) -> anyhow::Result<ExitCode> {
             format!("（另有 {} 个文件跳过，见文末）", walk.skipped.len())
         }
     ));
-    let mut tally = Tally {
-        skipped: walk.skipped,
-        ..Tally::default()
-    };
-    let mut n = 0usize;
-    let total = walk.total;
-    for item in walk.items {
-        let mut work: Vec<(String, Result<Vec<u8>, String>)> = Vec::new();
-        match item {
-            Item::File(p) => {
-                let shown = p.display().to_string();
-                let bytes = read_file(&p, &limits);
-                work.push((shown, bytes));
-            }
-            Item::Zip { path, entries } => {
-                let opened = std::fs::File::open(&path)
-                    .map_err(|e| shuangshi_sheet::io_reason(&e))
-                    .and_then(|f| {
-                        zip::ZipArchive::new(std::io::BufReader::new(f))
-                            .map_err(|e| format!("不是可读取的 zip 压缩包（{e}）"))
-                    });
-                match opened {
-                    Ok(mut zip) => {
-                        for (i, name) in entries {
-                            let bytes = read_entry(&mut zip, i, &limits);
-                            work.push((display_entry(&path, &name), bytes));
-                        }
-                    }
-                    Err(why) => {
-                        for (_, name) in entries {
-                            work.push((display_entry(&path, &name), Err(why.clone())));
-                        }
-                    }
-                }
-            }
-        }
-        for (shown, bytes) in work {
-            n += 1;
-            out.step(&shown);
-            let prefix = if out.bar.is_some() {
-                String::new()
-            } else {
-                format!("[{n}/{total}] ")
-            };
-            let bytes = match bytes {
-                Ok(b) => b,
-                Err(why) => {
-                    out.line(&format!("{prefix}「{shown}」：未导入：{why}"));
-                    tally.unread.push((shown, why));
-                    continue;
-                }
-            };
-            let done = importer
-                .file(shown.clone(), bytes)
-                .await
-                .map_err(|e| anyhow!("导入「{shown}」时出错：{e}"))?;
-            for f in &done.forms {
-                out.line(&format!("{prefix}{}", form_line(f, opts.dry_run)));
-            }
-            for u in &done.not_imported {
-                let sheet = u
-                    .sheet
-                    .as_deref()
-                    .map(|s| format!("（工作表「{s}」）"))
-                    .unwrap_or_default();
-                out.line(&format!(
-                    "{prefix}「{}」{sheet}：未导入：{}",
-                    u.file, u.reason
-                ));
-            }
-            tally.files.push(done);
-        }
-    }
+    let tally = import_walk(&mut importer, walk, &out).await?;
     if let Some(b) = &out.bar {
         b.finish_and_clear();
     }

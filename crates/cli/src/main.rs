@@ -5,6 +5,7 @@
 mod alloc;
 mod bench;
 mod bench_dashboard;
+mod bench_import;
 mod bench_serve;
 mod check;
 mod demo;
@@ -189,7 +190,7 @@ enum Command {
         format: RulesFormat,
     },
     /// 性能测试：生成一个官方格式的推荐表，对比 check 与 calamine 直接读取所有单元格的耗时和内存峰值；
-    /// `bench serve` 测网页服务，`bench dashboard` 测工作台与汇总名单的规模
+    /// `bench serve` 测网页服务，`bench dashboard` 测工作台与汇总名单的规模，`bench import` 测批量导入
     Bench {
         #[command(subcommand)]
         mode: Option<BenchMode>,
@@ -207,6 +208,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchMode {
+    // The hidden steps of the process benchmark (calamine-read, rusage).
+    #[command(flatten)]
+    Child(bench::Child),
     /// 服务端基准：在新建的临时数据库中生成整批数据（--scale 1：300 所学校、600 张推荐表、约 4,200 人），
     /// 在本机启动网页服务，用多个并发客户端依次测各端点的每秒请求数与延迟
     Serve {
@@ -251,6 +255,20 @@ enum BenchMode {
         /// 打印工作台与汇总名单背后各查询的查询计划（PostgreSQL 为 EXPLAIN ANALYZE）
         #[arg(long)]
         explain: bool,
+    },
+    /// 批量导入的基准：在临时文件夹中生成整批推荐表（默认 600 张 xlsx，300 所学校，约 4,200 人）及单位名录，
+    /// 对比 check 该文件夹与 import 该文件夹到新建数据库的耗时（目标：import 不超过 check 的 1.5 倍）
+    Import {
+        /// 生成的推荐表张数（每所学校两张）
+        #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        forms: u64,
+        /// 每项重复次数（取中位数）
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// PostgreSQL 服务器（如 postgres://postgres@127.0.0.1:5432/test）：每次导入在其上新建一个数据库，结束后删除；
+        /// 默认每次在临时文件夹中新建 SQLite 数据库
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
     },
 }
 
@@ -327,6 +345,10 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
+            mode: Some(BenchMode::Child(step)),
+            ..
+        } => bench::child(step),
+        Command::Bench {
             mode:
                 Some(BenchMode::Serve {
                     scale,
@@ -363,6 +385,19 @@ fn main() -> ExitCode {
             keep,
             without_indexes,
             explain,
+        }),
+        Command::Bench {
+            mode:
+                Some(BenchMode::Import {
+                    forms,
+                    runs,
+                    database_url,
+                }),
+            ..
+        } => bench_import::run(bench_import::Options {
+            forms: usize::try_from(forms).unwrap_or(600),
+            runs,
+            database_url,
         }),
         Command::Bench {
             mode: None,

@@ -3,6 +3,7 @@
 //! `export roster`, `backup`, `restore` into the other database (PostgreSQL when
 //! `TEST_DATABASE_URL` is set, else another SQLite file) and the export again, identical.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -143,6 +144,274 @@ fn ding_yi_form(school_header: &str) -> Vec<u8> {
     filled_xlsx(&batch, &filled).unwrap()
 }
 
+/// Legacy Excel (.xls): a BIFF8 workbook stream in an OLE compound file, written by hand.
+mod biff {
+    fn record(typ: u16, data: &[u8]) -> Vec<u8> {
+        let mut out = typ.to_le_bytes().to_vec();
+        out.extend(u16::try_from(data.len()).unwrap().to_le_bytes());
+        out.extend(data);
+        out
+    }
+
+    fn utf16(s: &str) -> Vec<u8> {
+        s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    /// XLUnicodeString: cch, flags (1 = UTF-16), characters.
+    fn unicode_string(s: &str) -> Vec<u8> {
+        let mut out = u16::try_from(s.encode_utf16().count())
+            .unwrap()
+            .to_le_bytes()
+            .to_vec();
+        out.push(1);
+        out.extend(utf16(s));
+        out
+    }
+
+    /// LABEL: a string written in the cell record itself.
+    pub fn label(row: u16, col: u16, s: &str) -> Vec<u8> {
+        let mut data = row.to_le_bytes().to_vec();
+        data.extend(col.to_le_bytes());
+        data.extend(0u16.to_le_bytes()); // ixfe
+        data.extend(unicode_string(s));
+        record(0x0204, &data)
+    }
+
+    /// MERGEDCELLS with (first_row, last_row, first_col, last_col) areas.
+    pub fn merged(areas: &[(u16, u16, u16, u16)]) -> Vec<u8> {
+        let mut data = u16::try_from(areas.len()).unwrap().to_le_bytes().to_vec();
+        for (r1, r2, c1, c2) in areas {
+            for v in [r1, r2, c1, c2] {
+                data.extend(v.to_le_bytes());
+            }
+        }
+        record(0x00E5, &data)
+    }
+
+    /// DIMENSIONS: first row, last row + 1, first column, last column + 1.
+    pub fn dimensions(end_row: u32, end_col: u16) -> Vec<u8> {
+        let mut data = 0u32.to_le_bytes().to_vec();
+        data.extend(end_row.to_le_bytes());
+        data.extend(0u16.to_le_bytes());
+        data.extend(end_col.to_le_bytes());
+        data.extend([0, 0]);
+        record(0x0200, &data)
+    }
+
+    fn bof(kind: u16) -> Vec<u8> {
+        let mut data = 0x0600u16.to_le_bytes().to_vec();
+        data.extend(kind.to_le_bytes());
+        data.extend(0x0DBBu16.to_le_bytes());
+        data.extend(0x07CCu16.to_le_bytes());
+        data.extend(0u32.to_le_bytes());
+        data.extend(6u32.to_le_bytes());
+        record(0x0809, &data)
+    }
+
+    fn eof() -> Vec<u8> {
+        record(0x000A, &[])
+    }
+
+    fn boundsheet(pos: u32, name: &str) -> Vec<u8> {
+        let mut data = pos.to_le_bytes().to_vec();
+        data.extend([0, 0]); // visible worksheet
+        data.push(u8::try_from(name.encode_utf16().count()).unwrap());
+        data.push(1);
+        data.extend(utf16(name));
+        record(0x0085, &data)
+    }
+
+    /// The BIFF8 workbook stream: the globals, then one substream per sheet holding `records`.
+    fn stream(sheets: &[(String, Vec<Vec<u8>>)]) -> Vec<u8> {
+        let build = |positions: &[u32]| {
+            let mut globals = bof(0x0005);
+            globals.extend(record(0x0042, &1200u16.to_le_bytes())); // CODEPAGE: UTF-16
+            for ((name, _), pos) in sheets.iter().zip(positions) {
+                globals.extend(boundsheet(*pos, name));
+            }
+            globals.extend(eof());
+            globals
+        };
+        // Positions depend only on the globals' length, which does not depend on the positions.
+        let mut at = build(&vec![0; sheets.len()]).len();
+        let mut positions = Vec::new();
+        let mut bodies = Vec::new();
+        for (_, records) in sheets {
+            positions.push(u32::try_from(at).unwrap());
+            let mut body = bof(0x0010);
+            for r in records {
+                body.extend(r);
+            }
+            body.extend(eof());
+            at += body.len();
+            bodies.push(body);
+        }
+        let mut out = build(&positions);
+        for b in bodies {
+            out.extend(b);
+        }
+        // Excel keeps the stream at least 4096 bytes (out of the OLE mini stream).
+        out.resize(out.len().max(4096), 0);
+        out
+    }
+
+    /// An OLE compound file (version 3, 512-byte sectors) holding one `Workbook` stream: the
+    /// header, one FAT sector, one directory sector, then the stream's sectors.
+    fn ole(stream: &[u8]) -> Vec<u8> {
+        const FREE: u32 = 0xFFFF_FFFF;
+        const END: u32 = 0xFFFF_FFFE;
+        const FAT_SECTOR: u32 = 0xFFFF_FFFD;
+        let sectors = stream.len().div_ceil(512);
+        assert!(sectors + 2 <= 128, "one FAT sector maps 128 sectors");
+        let mut out = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        out.extend([0u8; 16]); // CLSID
+        for v in [0x003Eu16, 0x0003, 0xFFFE, 9, 6] {
+            out.extend(v.to_le_bytes()); // minor, major, byte order, sector and mini sector shift
+        }
+        out.extend([0u8; 6]);
+        for v in [0u32, 1, 1, 0, 4096, END, 0, END, 0] {
+            // directory sectors, FAT sectors, first directory sector, transaction, mini stream
+            // cutoff, first mini FAT sector, mini FAT sectors, first DIFAT sector, DIFAT sectors
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(0u32.to_le_bytes()); // DIFAT[0]: the FAT is sector 0
+        for _ in 1..109 {
+            out.extend(FREE.to_le_bytes());
+        }
+        assert_eq!(out.len(), 512);
+        // The FAT: itself, the directory, then the stream's chain.
+        let mut fat = vec![FAT_SECTOR, END];
+        for i in 0..sectors {
+            let next = u32::try_from(i + 3).unwrap();
+            fat.push(if i + 1 == sectors { END } else { next });
+        }
+        fat.resize(128, FREE);
+        for v in fat {
+            out.extend(v.to_le_bytes());
+        }
+        let entry = |name: &str, kind: u8, child: u32, start: u32, size: usize| {
+            let mut e = vec![0u8; 128];
+            let n: Vec<u8> = name
+                .encode_utf16()
+                .chain([0])
+                .flat_map(u16::to_le_bytes)
+                .collect();
+            e[..n.len()].copy_from_slice(&n);
+            e[64..66].copy_from_slice(&u16::try_from(n.len()).unwrap().to_le_bytes());
+            e[66] = kind;
+            e[67] = 1; // black
+            e[68..72].copy_from_slice(&FREE.to_le_bytes());
+            e[72..76].copy_from_slice(&FREE.to_le_bytes());
+            e[76..80].copy_from_slice(&child.to_le_bytes());
+            e[116..120].copy_from_slice(&start.to_le_bytes());
+            e[120..124].copy_from_slice(&u32::try_from(size).unwrap().to_le_bytes());
+            e
+        };
+        out.extend(entry("Root Entry", 5, 1, END, 0));
+        out.extend(entry("Workbook", 2, FREE, 2, stream.len()));
+        for _ in 0..2 {
+            let mut unused = entry("", 0, FREE, 0, 0);
+            unused[64..68].fill(0);
+            out.extend(unused);
+        }
+        out.extend(stream);
+        out.resize(512 * (3 + sectors), 0);
+        out
+    }
+
+    /// The sheets of a workbook as an .xls file: every value as a string cell, the merged areas
+    /// declared again (a merged area's value written once, in its first cell).
+    pub fn workbook(grids: &[shuangshi_sheet::grid::Grid]) -> Vec<u8> {
+        let sheets: Vec<(String, Vec<Vec<u8>>)> = grids
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let mut records = Vec::new();
+                let end_row = g.rows.last().map_or(0, |r| r.index + 1);
+                let end_col = g.last_col().map_or(0, |c| c + 1);
+                records.push(dimensions(end_row, u16::try_from(end_col).unwrap()));
+                for r in &g.rows {
+                    for (c, cell) in &r.cells {
+                        let hidden = g.merges.iter().any(|m| {
+                            m.contains(r.index, *c) && (m.first_row, m.first_col) != (r.index, *c)
+                        });
+                        if !hidden {
+                            let (row, col) =
+                                (u16::try_from(r.index).unwrap(), u16::try_from(*c).unwrap());
+                            records.push(label(row, col, &cell.raw));
+                        }
+                    }
+                }
+                let areas: Vec<(u16, u16, u16, u16)> = g
+                    .merges
+                    .iter()
+                    .map(|m| {
+                        let v = |x: u32| u16::try_from(x).unwrap();
+                        (v(m.first_row), v(m.last_row), v(m.first_col), v(m.last_col))
+                    })
+                    .collect();
+                if !areas.is_empty() {
+                    records.push(merged(&areas));
+                }
+                let name = g.name.clone().unwrap_or_else(|| format!("Sheet{}", i + 1));
+                (name, records)
+            })
+            .collect();
+        ole(&stream(&sheets))
+    }
+}
+
+/// The form of 重庆丁工业学校 with 重庆丙软件有限公司 as a legacy .xls (the template's sheets read
+/// back and written as BIFF8).
+fn ding_bing_xls() -> Vec<u8> {
+    let batch = Batch::batch10();
+    let filled = Filled {
+        school: DING.into(),
+        enterprise: BING.into(),
+        rows: vec![
+            person(
+                DING,
+                BING,
+                true,
+                "孙丽",
+                "13800000081",
+                "科技副总",
+                "软件技术",
+                "讲师",
+            ),
+            person(
+                DING,
+                BING,
+                false,
+                "钱进",
+                "13900000081",
+                "产业副院长",
+                "软件开发",
+                "高级工程师",
+            ),
+        ],
+        filler: "孙".into(),
+        phone: "13800003333".into(),
+        supplementary: true,
+    };
+    let xlsx = filled_xlsx(&batch, &filled).unwrap();
+    let (_, grids) = shuangshi_sheet::read::read_grids(
+        "模板.xlsx",
+        &xlsx,
+        &shuangshi_sheet::guard::Limits::default(),
+    )
+    .unwrap();
+    let xls = biff::workbook(&grids);
+    // Read back as what it is: a legacy workbook with the same form.
+    let (kind, forms) =
+        shuangshi_sheet::load_forms("丁丙.xls", &xls, &shuangshi_sheet::guard::Limits::default())
+            .unwrap();
+    assert_eq!(kind, shuangshi_sheet::guard::FileKind::Xls);
+    assert_eq!(forms.len(), 1);
+    assert_eq!(forms[0].rows.len(), 2);
+    xls
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -200,11 +469,13 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     std::fs::write(mail.join("盖章页.jpg"), b"\xFF\xD8\xFF\xE0").unwrap();
     std::fs::write(mail.join("写错校名.xlsx"), ding_yi_form("重庆丁工业学院")).unwrap();
     let form = ding_yi_form(DING);
+    let xls = ding_bing_xls();
     let zip = windows_zip(&[
         (
             "重庆丁工业学校/重庆丁工业学校-重庆乙智能制造有限公司.xlsx",
             &form,
         ),
+        ("重庆丁工业学校/重庆丁工业学校-重庆丙软件有限公司.xls", &xls),
         ("重庆丁工业学校/~$草稿.xlsx", b"lock"),
         ("__MACOSX/._推荐表.xlsx", b"\0\x05\x16\x07"),
         ("重庆丁工业学校/旧附件.zip", b"PK\x05\x06"),
@@ -219,7 +490,7 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     assert_eq!(out.status.code(), Some(2), "{}", both(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let forms = v["forms"].as_array().unwrap();
-    assert_eq!(forms.len(), 4, "{v:#}");
+    assert_eq!(forms.len(), 5, "{v:#}");
     assert!(forms.iter().all(|f| f["changed"] == true), "{v:#}");
     let zipped = forms
         .iter()
@@ -236,6 +507,22 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     assert_eq!(zipped["enterprise"], YI);
     assert_eq!(zipped["people"], 2);
     assert_eq!(zipped["partnership_confirmed"], true);
+    // The legacy .xls in the zip: read, matched and imported with its people.
+    let legacy = forms
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with(".xls"))
+        .unwrap_or_else(|| panic!("the .xls form was not imported: {v:#}"));
+    assert!(
+        legacy["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("丁校来信.zip/重庆丁工业学校/重庆丁工业学校-重庆丙软件有限公司.xls"),
+        "{legacy:#}"
+    );
+    assert_eq!(legacy["school"], DING);
+    assert_eq!(legacy["enterprise"], BING);
+    assert_eq!(legacy["people"], 2);
+    assert_eq!(legacy["changed"], true);
     let missed = v["not_imported"].as_array().unwrap();
     assert_eq!(missed.len(), 1, "{v:#}");
     let reason = missed[0]["reason"].as_str().unwrap();
@@ -280,7 +567,13 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     assert_eq!(jia["standing"].as_array().unwrap().len(), 7);
     assert_eq!(jia["standing"][0]["rule"], "S01");
     let ding = schools.iter().find(|s| s["school"] == DING).unwrap();
-    assert_eq!(ding["forms"], 2, "the docx and the zipped form");
+    assert_eq!(ding["forms"], 3, "the docx and the two zipped forms");
+    let ding_people: u64 = forms
+        .iter()
+        .filter(|f| f["school"] == DING)
+        .map(|f| f["people"].as_u64().unwrap())
+        .sum();
+    assert_eq!(ding["people"], ding_people, "{ding:#}");
 
     // The same files again: nothing changes, and the report says so.
     let mut args = vec!["import"];
@@ -290,7 +583,7 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     assert_eq!(out.status.code(), Some(2), "{}", both(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("无变化：4 张推荐表与库中内容相同，未作任何修改"),
+        text.contains("无变化：5 张推荐表与库中内容相同，未作任何修改"),
         "{text}"
     );
     assert!(!text.contains("已导入"), "{text}");
@@ -310,7 +603,7 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
             )
             .await
             .unwrap();
-        assert_eq!(page.total, 4);
+        assert_eq!(page.total, 5);
         assert!(
             page.items
                 .iter()
@@ -338,6 +631,10 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     assert!(csv.starts_with("\u{feff}姓名,派出方向".as_bytes()));
     let csv_text = String::from_utf8(csv.clone()).unwrap();
     assert!(csv_text.contains("周敏") && csv_text.contains(BING) && csv_text.contains(WU));
+    assert!(
+        csv_text.contains("孙丽") && csv_text.contains("钱进"),
+        "the people of the .xls form are in the roster: {csv_text}"
+    );
     assert!(std::fs::metadata(&xlsx1).unwrap().len() > 1000);
     let mut args = vec!["export", "public", "--out", "x.xlsx"];
     args.extend(db);
@@ -431,6 +728,118 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     let mut args = vec!["audit", "verify"];
     args.extend(to);
     assert_eq!(run(&args).status.code(), Some(0));
+
+    // `serve` on the restored database serves the imported batch, its forms and its people as
+    // they were exported before the backup.
+    let server =
+        super::faults::Server::start(&[], &["--database-url".to_owned(), target_url.clone()]);
+    let mut args = vec!["token", "create", "--user", "admin"];
+    args.extend(to);
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", both(&out));
+    let token = stdout(&out).trim_end().lines().last().unwrap().to_owned();
+    let auth = format!("Bearer {token}");
+    let get = |path: &str| {
+        let a = super::faults::http(
+            server.port,
+            "GET",
+            path,
+            &[("Authorization", auth.as_str())],
+            b"",
+            std::time::Duration::from_secs(60),
+        )
+        .unwrap();
+        assert_eq!(a.status, 200, "{path}: {}", a.body);
+        a.json()
+    };
+    let batches = get("/api/v1/batches");
+    assert!(
+        batches.to_string().contains("第十批"),
+        "the restored batch: {batches:#}"
+    );
+    let roster = get("/api/v1/roster?per_page=500");
+    assert_eq!(roster["batch"], "第十批", "{roster:#}");
+    let exported = csv_rows(&csv_text);
+    let column = |name: &str| exported[0].iter().position(|h| h == name).unwrap();
+    let (name, post, school, enterprise) = (
+        column("姓名"),
+        column("拟挂任职务"),
+        column("学校"),
+        column("企业"),
+    );
+    let before: BTreeSet<[String; 4]> = exported[1..]
+        .iter()
+        .map(|r| {
+            [
+                r[name].clone(),
+                r[school].clone(),
+                r[enterprise].clone(),
+                r[post].clone(),
+            ]
+        })
+        .collect();
+    let served: BTreeSet<[String; 4]> = roster["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            ["name", "school", "enterprise", "post"].map(|k| p[k].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(
+        roster["total"].as_u64(),
+        Some(exported.len() as u64 - 1),
+        "{roster:#}"
+    );
+    assert_eq!(served, before);
+    for person in ["周敏", "孙丽", "钱进"] {
+        assert!(
+            served.iter().any(|p| p[0] == person),
+            "{person}: {served:?}"
+        );
+    }
+    let forms: BTreeSet<(&str, &str)> = served
+        .iter()
+        .map(|p| (p[1].as_str(), p[2].as_str()))
+        .collect();
+    assert_eq!(
+        forms,
+        BTreeSet::from([(DING, BING), (DING, WU), (DING, YI), (JIA, BING), (JIA, YI)]),
+        "the five imported forms"
+    );
+    drop(server);
+}
+
+/// The rows of a CSV text (a BOM, quoted fields with doubled quotes).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
 }
 
 /// The backup with one organisation's name changed in its table file (the manifest kept).

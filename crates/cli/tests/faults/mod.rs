@@ -18,15 +18,15 @@ use shuangshi_store::{Actor, FormContent, NewUser, Role, Scope};
 // The server process and a small HTTP/1.1 client.
 
 /// A running `shuangshi serve`; killed (SIGKILL) when dropped.
-struct Server {
+pub(super) struct Server {
     child: Child,
-    port: u16,
+    pub(super) port: u16,
 }
 
 impl Server {
     /// Starts `serve` with `args` (through `prefix`, e.g. `prlimit …`, when given) and waits until
     /// it answers `/healthz`.
-    fn start(prefix: &[String], args: &[String]) -> Server {
+    pub(super) fn start(prefix: &[String], args: &[String]) -> Server {
         let port = super::free_port();
         let (program, pre) = match prefix.split_first() {
             Some((p, rest)) => (p.clone(), rest.to_vec()),
@@ -83,14 +83,14 @@ impl Drop for Server {
 }
 
 #[derive(Debug)]
-struct Answer {
-    status: u16,
+pub(super) struct Answer {
+    pub(super) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(super) body: String,
 }
 
 impl Answer {
-    fn json(&self) -> serde_json::Value {
+    pub(super) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }
 
@@ -103,7 +103,7 @@ impl Answer {
 }
 
 /// One request on a fresh connection (`Connection: close`); the whole answer.
-fn http(
+pub(super) fn http(
     port: u16,
     method: &str,
     path: &str,
@@ -740,6 +740,303 @@ fn kill_9_during_row_replacements_and_imports_leaves_one_whole_version() {
     drop(server);
     assert_eq!(stored_version(&rt, &s), 99_999_999);
     audit_verify(&s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// kill -9 during `shuangshi import`.
+
+/// Schools (each with two enterprises) in the folders the import reads.
+const IMPORT_SCHOOLS: usize = 10;
+
+/// A number in Chinese digits, one character per digit (12 → 一二): distinct names.
+fn digits(n: usize) -> String {
+    const D: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    n.to_string()
+        .bytes()
+        .map(|b| D[usize::from(b - b'0')])
+        .collect()
+}
+
+fn import_school(i: usize) -> String {
+    format!("重庆测试第{}职业学校", digits(i + 1))
+}
+
+fn import_enterprise(i: usize, which: usize) -> String {
+    format!(
+        "重庆测试{}{}科技有限公司",
+        digits(i + 1),
+        ["甲", "乙"][which]
+    )
+}
+
+/// The (name, mobile) of each person in version `v` ('A': two people, 'B': three) of form
+/// `form` (0-based across the folder).
+fn import_people(form: usize, v: char) -> Vec<(String, String)> {
+    let (count, prefix) = if v == 'A' { (2, "138") } else { (3, "139") };
+    (0..count)
+        .map(|k| {
+            (
+                format!(
+                    "{}{}{}",
+                    if v == 'A' { "安" } else { "贝" },
+                    digits(form + 1),
+                    digits(k)
+                ),
+                format!("{prefix}{form:04}{k:04}"),
+            )
+        })
+        .collect()
+}
+
+/// The folder of version `v` of every form, as xlsx files.
+fn import_folder(dir: &std::path::Path, v: char) -> std::path::PathBuf {
+    let folder = dir.join(format!("版本{v}"));
+    std::fs::create_dir_all(&folder).unwrap();
+    let batch = Batch::batch10();
+    for i in 0..IMPORT_SCHOOLS {
+        for which in 0..2 {
+            let form = i * 2 + which;
+            let (school, enterprise) = (import_school(i), import_enterprise(i, which));
+            let rows = import_people(form, v)
+                .iter()
+                .enumerate()
+                .map(|(k, (name, mobile))| {
+                    let teacher = k % 2 == 0;
+                    super::person(
+                        &school,
+                        &enterprise,
+                        teacher,
+                        name,
+                        mobile,
+                        if teacher {
+                            "科技副总"
+                        } else {
+                            "产业副院长"
+                        },
+                        "机械制造",
+                        if teacher { "讲师" } else { "高级工程师" },
+                    )
+                })
+                .collect();
+            let filled = Filled {
+                school: school.clone(),
+                enterprise: enterprise.clone(),
+                rows,
+                filler: "王老师".into(),
+                phone: "023-63865672".into(),
+                supplementary: true,
+            };
+            std::fs::write(
+                folder.join(format!("{school}-{enterprise}.xlsx")),
+                filled_xlsx(&batch, &filled).unwrap(),
+            )
+            .unwrap();
+        }
+    }
+    folder
+}
+
+fn cli(db: &TestDb, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_shuangshi"))
+        .args(args)
+        .args(["--database-url", db.url()])
+        .env_remove("SHUANGSHI_DATABASE_URL")
+        .env("USER", "测试员")
+        .output()
+        .unwrap()
+}
+
+/// Every imported form, as (school — enterprise) → the version its rows are, asserting each is
+/// one whole version: the rows of A or of B, in order, nothing more, nothing less.
+fn stored_versions(rt: &tokio::runtime::Runtime, db: &TestDb) -> Vec<(String, char)> {
+    let store: &shuangshi_store::Store = db;
+    let forms = rt.block_on(async {
+        let batch = store
+            .list_batches()
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+            .unwrap();
+        store.batch_forms(&Scope::All, batch.id).await.unwrap()
+    });
+    assert_eq!(forms.len(), IMPORT_SCHOOLS * 2, "forms in the batch");
+    let (name, mobile) = (Column::Name as usize, Column::Mobile as usize);
+    let mut out = Vec::new();
+    for f in &forms {
+        let i = (0..IMPORT_SCHOOLS)
+            .find(|&i| import_school(i) == f.school_name)
+            .unwrap();
+        let which = (0..2)
+            .find(|&w| import_enterprise(i, w) == f.enterprise_name)
+            .unwrap();
+        let form = i * 2 + which;
+        let rows: Vec<(String, String)> = f
+            .rows
+            .iter()
+            .map(|r| (r.cells[name].clone(), r.cells[mobile].clone()))
+            .collect();
+        let v = ['A', 'B']
+            .into_iter()
+            .find(|&v| rows == import_people(form, v))
+            .unwrap_or_else(|| {
+                panic!(
+                    "「{}—{}」holds neither whole version A nor B: {rows:?}",
+                    f.school_name, f.enterprise_name
+                )
+            });
+        out.push((format!("{}—{}", f.school_name, f.enterprise_name), v));
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn kill_9_during_a_cli_import_leaves_every_form_one_whole_version() {
+    let rt = runtime();
+    let db = rt.block_on(TestDb::new());
+    let dir = tempfile::tempdir().unwrap();
+    let mut orgs = String::from("单位名称,单位类别,隶属关系,统一社会信用代码,所在区县\n");
+    for i in 0..IMPORT_SCHOOLS {
+        orgs.push_str(&format!("{},中职,区县教委,,江津区\n", import_school(i)));
+        for which in 0..2 {
+            orgs.push_str(&format!(
+                "{},民营企业,市工商联,,江津区\n",
+                import_enterprise(i, which)
+            ));
+        }
+    }
+    let orgs_file = dir.path().join("名录.csv");
+    std::fs::write(&orgs_file, orgs).unwrap();
+    let out = cli(&db, &["orgs", "import", orgs_file.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = import_folder(dir.path(), 'A');
+    let b = import_folder(dir.path(), 'B');
+    let forms = IMPORT_SCHOOLS * 2;
+
+    // Version A, fully.
+    let out = cli(&db, &["import", a.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)) && text.contains("导入完成"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stored_versions(&rt, &db).iter().all(|(_, v)| *v == 'A'));
+
+    // Imports killed after a random number of forms (and a random few milliseconds more):
+    // of B, then of A, then of B again, so every round has forms to change.
+    let seed = kill_seed();
+    let mut rng = Lcg(seed);
+    let mut killed_midway = 0;
+    for round in 0..4 {
+        let (folder, to) = if round % 2 == 0 { (&b, 'B') } else { (&a, 'A') };
+        let after = rng.between(1, forms as u64 - 1) as usize;
+        let extra = rng.between(0, 40);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_shuangshi"))
+            .args([
+                "import",
+                "--database-url",
+                db.url(),
+                folder.to_str().unwrap(),
+            ])
+            .env_remove("SHUANGSHI_DATABASE_URL")
+            .env("USER", "测试员")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Count the forms the import reports, one line each ("[n/total] …").
+        let done = Arc::new(AtomicU64::new(0));
+        let mut pipe = child.stdout.take().unwrap();
+        let reader = {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let mut all = Vec::new();
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    all.extend_from_slice(&buf[..n]);
+                    let lines = String::from_utf8_lossy(&all)
+                        .lines()
+                        .filter(|l| l.starts_with('['))
+                        .count();
+                    done.store(lines as u64, Ordering::Relaxed);
+                }
+                String::from_utf8_lossy(&all).to_string()
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut exited = false;
+        while Instant::now() < deadline && (done.load(Ordering::Relaxed) as usize) < after {
+            if let Ok(Some(_)) = child.try_wait() {
+                exited = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(Duration::from_millis(extra));
+        if !exited && child.try_wait().unwrap().is_none() {
+            killed_midway += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let printed = reader.join().unwrap();
+        // Every form is one whole version, and every form the import reported as imported
+        // holds the version it was importing.
+        let versions = stored_versions(&rt, &db);
+        for line in printed.lines().filter(|l| l.contains("已导入")) {
+            let (key, v) = versions
+                .iter()
+                .find(|(key, _)| {
+                    let (school, enterprise) = key.split_once('—').unwrap();
+                    line.contains(&format!("{school} — {enterprise}"))
+                })
+                .unwrap_or_else(|| panic!("no form for {line}"));
+            assert_eq!(
+                *v, to,
+                "round {round} (seed {seed}): 「{key}」 was reported imported as {to}: {line}"
+            );
+        }
+    }
+    assert!(
+        killed_midway > 0,
+        "no import was killed before it finished (seed {seed})"
+    );
+
+    // The audit chain holds; the import runs again to the end and every form is B.
+    let out = cli(&db, &["audit", "verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = cli(&db, &["import", b.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1))
+            && (text.contains("导入完成") || text.contains("无变化")),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("未导入："), "{text}");
+    assert!(
+        stored_versions(&rt, &db).iter().all(|(_, v)| *v == 'B'),
+        "seed {seed}"
+    );
+    let out = cli(&db, &["audit", "verify"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("审计日志校验通过"), "{text}");
 }
 
 // ---------------------------------------------------------------------------------------------
