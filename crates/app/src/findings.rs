@@ -49,6 +49,26 @@ pub struct BatchReport {
 /// How often a check is computed again when forms change while it is being computed.
 const ATTEMPTS: usize = 4;
 
+/// One async lock per (batch, school): the school checks of one school are computed one after
+/// another in this process, so concurrent changes of one school (a deadline rush of row saves)
+/// queue instead of computing side by side and retrying until [`ATTEMPTS`] run out. A refresh
+/// that had to wait and then finds the stored check already computed on the school's current
+/// form versions returns at once: the one before it saw its change. (Between processes on one
+/// database, the versions checked at save time and the retries still decide.)
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Turns(std::sync::Arc<std::sync::Mutex<HashMap<(i64, i64), Turn>>>);
+
+/// One school's turn (see [`Turns`]).
+type Turn = std::sync::Arc<tokio::sync::Mutex<()>>;
+
+impl Turns {
+    fn of(&self, batch_id: i64, school_id: i64) -> Turn {
+        // A poisoned map only means another thread panicked while inserting; the map is intact.
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry((batch_id, school_id)).or_default().clone()
+    }
+}
+
 fn findings_of(records: Vec<FindingRecord>) -> Result<Vec<Finding>> {
     records
         .into_iter()
@@ -240,6 +260,37 @@ impl App {
     /// Computes a school's check and stores it (see the module docs). Called by every use case
     /// that changes a school's forms, after its change.
     pub async fn refresh_school(&self, batch: &BatchRecord, school_id: i64) -> Result<()> {
+        self.refresh_school_with(batch, school_id, None).await
+    }
+
+    /// [`App::refresh_school`] with the registry already read (`None`: read it here), for a
+    /// caller that refreshes many schools against one registry (an import).
+    pub async fn refresh_school_with(
+        &self,
+        batch: &BatchRecord,
+        school_id: i64,
+        registry: Option<shuangshi_rules::Registry>,
+    ) -> Result<()> {
+        let turn = self.turns.of(batch.id, school_id);
+        let _turn = match turn.try_lock() {
+            Ok(held) => held,
+            Err(_) => {
+                let held = turn.lock().await;
+                let forms = self
+                    .store
+                    .school_forms(&Scope::All, batch.id, school_id)
+                    .await?;
+                let now = stamp(forms.iter().map(|f| (f.id, f.version)));
+                let stored = self
+                    .store
+                    .school_check(&Scope::All, batch.id, school_id)
+                    .await?;
+                if stored.is_some_and(|s| s.stamp == now) {
+                    return Ok(());
+                }
+                held
+            }
+        };
         let batch_names: HashMap<i64, String> = self
             .store
             .list_batches()
@@ -252,7 +303,10 @@ impl App {
                 .store
                 .school_forms(&Scope::All, batch.id, school_id)
                 .await?;
-            let registry = self.store.registry().await?;
+            let registry = match &registry {
+                Some(r) => r.clone(),
+                None => self.store.registry().await?,
+            };
             let b = batch.clone();
             let mut check = tokio::task::spawn_blocking(move || compute(&b, &registry, &forms))
                 .await

@@ -264,8 +264,21 @@ impl App {
         form: &FormRecord,
         content: &FormContent,
     ) -> Result<ContentCheck> {
-        let others = self.others(scope, form).await?;
         let registry = self.store.registry().await?;
+        self.check_content_with(scope, batch, form, content, registry)
+            .await
+    }
+
+    /// [`App::check_content`] against a registry the caller has read (an import reads it once).
+    pub async fn check_content_with(
+        &self,
+        scope: &Scope,
+        batch: &BatchRecord,
+        form: &FormRecord,
+        content: &FormContent,
+        registry: shuangshi_rules::Registry,
+    ) -> Result<ContentCheck> {
+        let others = self.others(scope, form).await?;
         let (b, candidate) = (batch.clone(), probe(form, content));
         tokio::task::spawn_blocking(move || check_in_place(&b, &registry, candidate, others))
             .await

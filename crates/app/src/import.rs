@@ -421,35 +421,34 @@ impl Importer {
             .map_err(Error::Task)?;
             (own, false, false)
         } else {
-            let confirmed = store
-                .confirm_partnership_by_commission(
+            // One write transaction: the partnership confirmed by the commission and the
+            // form's whole content replaced (what `App::replace_content` stores in
+            // `Mode::Commit`); the school's check ([`App::refresh_school`]) once after its
+            // last form rather than after each.
+            let (confirmed, stored) = store
+                .import_form(
                     self.batch.id,
                     school.id,
                     enterprise.id,
+                    &content,
                     &self.actor,
                 )
                 .await?;
-            let form_id = confirmed
-                .partnership
-                .form_id
-                .ok_or(StoreError::NotFound("推荐表"))?;
-            let record = store
-                .get_form(&Scope::All, form_id)
-                .await?
-                .ok_or(Error::NotFound)?;
-            // What `App::replace_content` does in `Mode::Commit`, with the school's check
-            // ([`App::refresh_school`]) once after its last form rather than after each.
-            let check = self
-                .app
-                .check_content(&Scope::All, &self.batch, &record, &content)
-                .await?;
-            let stored = store
-                .replace_rows(&Scope::All, record.id, &content, None, &self.actor)
-                .await?
-                .ok_or(Error::NotFound)?;
             if stored.changed || confirmed.changed {
                 self.unsettled.insert(school.id);
             }
+            // The form's own findings, for the report: the stored content checked among the
+            // school's other forms, with the registry read once for the whole import.
+            let check = self
+                .app
+                .check_content_with(
+                    &Scope::All,
+                    &self.batch,
+                    &stored.form,
+                    &content,
+                    self.registry.clone(),
+                )
+                .await?;
             (check.own, stored.changed, confirmed.changed)
         };
         let errors: Vec<Finding> = done
@@ -494,7 +493,9 @@ impl Importer {
             .filter(|&id| Some(id) != except)
             .collect();
         for school_id in due {
-            self.app.refresh_school(&self.batch, school_id).await?;
+            self.app
+                .refresh_school_with(&self.batch, school_id, Some(self.registry.clone()))
+                .await?;
             self.unsettled.remove(&school_id);
         }
         Ok(())

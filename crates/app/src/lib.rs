@@ -43,6 +43,8 @@ pub struct App {
     store: Store,
     /// Where reminders are e-mailed, when configured ([`App::with_mailer`]).
     mailer: Option<std::sync::Arc<mail::Mailer>>,
+    /// One turn per school for [`App::refresh_school`] in this process (shared by the clones).
+    turns: findings::Turns,
 }
 
 impl App {
@@ -50,6 +52,7 @@ impl App {
         App {
             store,
             mailer: None,
+            turns: findings::Turns::default(),
         }
     }
 

@@ -608,3 +608,64 @@ async fn a_returned_submission_is_not_resubmitted_unchanged_at_any_door() {
         .unwrap();
     assert_eq!(w.submit(SCHOOL_A).await.unwrap(), sub);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_changes_of_one_school_all_land_and_leave_a_current_check() {
+    let w = World::new().await;
+    let content = clean(
+        &w.batch.params,
+        SCHOOL_A,
+        "3100021000000000017",
+        ("赵老师", "13800000001"),
+    );
+    let form = w.form(SCHOOL_A, &content).await;
+    let a = w.id_of(SCHOOL_A).await;
+    // A deadline rush on one school: many saves at once, each a real change. Every save lands
+    // and none is refused because the school's check was being computed by another.
+    let saves = (0..64).map(|i| {
+        let (app, batch, sys, form) = (w.app.clone(), w.batch.clone(), w.sys.clone(), form.clone());
+        let mut changed = content.clone();
+        changed.filler = format!("李老师{i}");
+        tokio::spawn(async move {
+            app.replace_content(
+                &Scope::School(a),
+                &sys,
+                &batch,
+                &form,
+                &changed,
+                None,
+                Mode::Commit,
+            )
+            .await
+            .map(|_| ())
+        })
+    });
+    let outcomes: Vec<Result<(), Error>> = futures_join(saves).await;
+    let refused: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().err().map(|e| e.to_string()))
+        .collect();
+    assert!(refused.is_empty(), "refused saves: {refused:?}");
+    let now = w
+        .store()
+        .get_form(&Scope::All, form.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = w
+        .store()
+        .school_check(&Scope::All, w.batch.id, a)
+        .await
+        .unwrap()
+        .expect("a check is stored");
+    assert_eq!(stored.forms[0].form_version, now.version);
+}
+
+/// Awaits every task, in order.
+async fn futures_join<T>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for t in tasks.collect::<Vec<_>>() {
+        out.push(t.await.unwrap());
+    }
+    out
+}

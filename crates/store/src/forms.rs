@@ -735,6 +735,53 @@ impl Store {
         expected_version: Option<i32>,
         actor: &Actor,
     ) -> Result<Option<ReplaceOutcome>, StoreError> {
+        let tx = self.begin_write().await?;
+        let out = self
+            .replace_rows_in(&tx, scope, form_id, content, expected_version, actor)
+            .await?;
+        if out.is_some() {
+            tx.commit().await?;
+        }
+        Ok(out)
+    }
+
+    /// The commission's import of one e-mailed form, in one write transaction: the partnership
+    /// confirmed by the commission ([`Store::confirm_partnership_by_commission`]) and the form's
+    /// whole content replaced ([`Store::replace_rows`]) — both stored, or neither.
+    pub async fn import_form(
+        &self,
+        batch_id: i64,
+        school_id: i64,
+        enterprise_id: i64,
+        content: &FormContent,
+        actor: &Actor,
+    ) -> Result<(crate::partnerships::CommissionConfirmed, ReplaceOutcome), StoreError> {
+        let tx = self.begin_write().await?;
+        let confirmed = self
+            .confirm_by_commission_in(&tx, batch_id, school_id, enterprise_id, actor)
+            .await?;
+        let form_id = confirmed
+            .partnership
+            .form_id
+            .ok_or(StoreError::NotFound("推荐表"))?;
+        let replaced = self
+            .replace_rows_in(&tx, &Scope::All, form_id, content, None, actor)
+            .await?
+            .ok_or(StoreError::NotFound("推荐表"))?;
+        tx.commit().await?;
+        Ok((confirmed, replaced))
+    }
+
+    /// [`Store::replace_rows`] inside the caller's write transaction (not committed here).
+    async fn replace_rows_in(
+        &self,
+        tx: &Tx,
+        scope: &Scope,
+        form_id: i64,
+        content: &FormContent,
+        expected_version: Option<i32>,
+        actor: &Actor,
+    ) -> Result<Option<ReplaceOutcome>, StoreError> {
         let content = FormContent {
             header_school: content.header_school.trim().to_string(),
             header_enterprise: content.header_enterprise.trim().to_string(),
@@ -743,7 +790,6 @@ impl Store {
             rows: content.rows.clone(),
         };
         let hash = content_hash_of(&content);
-        let tx = self.begin_write().await?;
         // The no-op check comes first: the same content again is not a conflict.
         let Some(current) = forms::Entity::find_by_id(form_id)
             .filter(scope.form_filter())
@@ -754,7 +800,6 @@ impl Store {
         };
         if current.content_hash == hash {
             let form = form_out(tx.conn(), current).await?;
-            tx.commit().await?;
             return Ok(Some(ReplaceOutcome {
                 form,
                 changed: false,
@@ -763,7 +808,7 @@ impl Store {
                 removed: 0,
             }));
         }
-        let Some(f) = lock_editable(&tx, scope, form_id, expected_version).await? else {
+        let Some(f) = lock_editable(tx, scope, form_id, expected_version).await? else {
             return Ok(None);
         };
         // Rows whose cells are unchanged keep their id and confirmation.
@@ -818,9 +863,9 @@ impl Store {
             filler: content.filler.clone(),
             phone: content.phone.clone(),
         };
-        let version = bump(&tx, &f, &meta, hash).await?;
+        let version = bump(tx, &f, &meta, hash).await?;
         self.audit_in(
-            &tx,
+            tx,
             AuditEntry::new(
                 actor,
                 "form.replace_rows",
@@ -840,7 +885,6 @@ impl Store {
                 .ok_or(StoreError::NotFound("表单"))?,
         )
         .await?;
-        tx.commit().await?;
         Ok(Some(ReplaceOutcome {
             form,
             changed: true,

@@ -509,6 +509,22 @@ impl Store {
         actor: &Actor,
     ) -> Result<CommissionConfirmed, StoreError> {
         let tx = self.begin_write().await?;
+        let out = self
+            .confirm_by_commission_in(&tx, batch_id, school_id, enterprise_id, actor)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// [`Store::confirm_partnership_by_commission`] inside the caller's write transaction.
+    pub(crate) async fn confirm_by_commission_in(
+        &self,
+        tx: &Tx,
+        batch_id: i64,
+        school_id: i64,
+        enterprise_id: i64,
+        actor: &Actor,
+    ) -> Result<CommissionConfirmed, StoreError> {
         require_open_batch(tx.conn(), batch_id).await?;
         let orgs = org_map(tx.conn(), [school_id, enterprise_id]).await?;
         let school = orgs
@@ -565,10 +581,10 @@ impl Store {
             }
         };
         if changed {
-            self.create_form_for(&tx, &model).await?;
-            ensure_submission(&tx, batch_id, school_id).await?;
+            self.create_form_for(tx, &model).await?;
+            ensure_submission(tx, batch_id, school_id).await?;
             self.audit_in(
-                &tx,
+                tx,
                 AuditEntry::new(
                     actor,
                     "partnership.confirm_by_commission",
@@ -582,10 +598,9 @@ impl Store {
             .await?;
         }
         let out = self
-            .partnership_in(&tx, &Scope::All, model.id)
+            .partnership_in(tx, &Scope::All, model.id)
             .await?
             .ok_or(StoreError::NotFound("合作关系"))?;
-        tx.commit().await?;
         Ok(CommissionConfirmed {
             partnership: out,
             changed,
