@@ -17,6 +17,7 @@ mod m0005_term;
 pub(crate) mod m0006_scale;
 mod m0007_account_email;
 mod m0008_row_objection;
+mod m0009_school_people;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_scale::Scale),
             Box::new(m0007_account_email::AccountEmail),
             Box::new(m0008_row_objection::RowObjection),
+            Box::new(m0009_school_people::SchoolPeople),
         ]
     }
 }

@@ -153,7 +153,7 @@ async fn migrations_run_and_are_idempotent() {
     let db = TestDb::new().await;
     assert_eq!(
         db.query_text("SELECT COUNT(*) FROM seaql_migrations").await,
-        Some("8".into())
+        Some("9".into())
     );
     // Connecting again runs no migration twice.
     let again = Store::connect(db.url()).await.unwrap();
@@ -161,7 +161,7 @@ async fn migrations_run_and_are_idempotent() {
     again.close().await.unwrap();
     assert_eq!(
         db.query_text("SELECT COUNT(*) FROM seaql_migrations").await,
-        Some("8".into())
+        Some("9".into())
     );
     for table in [
         "orgs",
@@ -1866,4 +1866,26 @@ async fn easily_guessed_passwords_are_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("容易被猜中"), "{err}");
     assert!(accounts::check_password_strength("Jiaowei-Lianhe-7Pq").is_ok());
+}
+
+#[tokio::test]
+async fn a_schools_people_are_found_by_an_index_of_batch_and_school() {
+    // Saving a school's check reads and replaces its people in the identity index; without this
+    // index each save scanned the whole batch's people.
+    let db = TestDb::new().await;
+    let columns = if db.is_postgres() {
+        db.query_text(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'people_index' \
+             AND indexname = 'idx_people_school'",
+        )
+        .await
+    } else {
+        db.query_text("SELECT group_concat(name, ', ') FROM pragma_index_info('idx_people_school')")
+            .await
+    };
+    let columns = columns.expect("the index exists");
+    assert!(
+        columns.contains("batch_id, school_id"),
+        "idx_people_school is on ({columns})"
+    );
 }
