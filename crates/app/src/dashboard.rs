@@ -345,6 +345,8 @@ pub struct Dashboard {
     pub charts: Vec<Chart>,
     /// Schools first, then enterprises, each by name.
     pub behind: Vec<BehindUnit>,
+    /// People of accepted submissions not yet decided (待遴选), from the stored counts.
+    pub pending_selections: u64,
     /// The scope sees part of the batch only.
     pub partial: bool,
 }
@@ -657,6 +659,22 @@ impl App {
         Ok(counts)
     }
 
+    /// The commission's whole 工作台: [`App::dashboard`] of `batch` with the [`App::term_charts`]
+    /// appended, the two computed side by side.
+    pub async fn full_dashboard(
+        &self,
+        scope: &Scope,
+        batch: &BatchRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Dashboard> {
+        let (mut d, term) = tokio::try_join!(
+            self.dashboard(scope, batch, now),
+            self.term_charts(scope, now)
+        )?;
+        d.charts.extend(term);
+        Ok(d)
+    }
+
     /// The 工作台 of the batch in `scope`: the charts and the units behind (see the module docs).
     pub async fn dashboard(
         &self,
@@ -664,12 +682,15 @@ impl App {
         batch: &BatchRecord,
         now: DateTime<Utc>,
     ) -> Result<Dashboard> {
-        let counts = self.fresh_counts(scope, batch).await?;
-        let submissions = self.batch_submissions(scope, batch.id).await?;
-        let events = self.store.submit_events(scope, batch.id).await?;
-        let registry_schools = self.registry_schools(scope).await?;
-        let extensions = self.store.list_extensions(batch.id).await?;
-        let registry = self.store.registry().await?;
+        // Independent reads, side by side (each on a connection of the pool).
+        let (counts, submissions, events, registry_schools, extensions, registry) = tokio::try_join!(
+            self.fresh_counts(scope, batch),
+            self.batch_submissions(scope, batch.id),
+            async { Ok::<_, Error>(self.store.submit_events(scope, batch.id).await?) },
+            self.registry_schools(scope),
+            async { Ok::<_, Error>(self.store.list_extensions(batch.id).await?) },
+            async { Ok::<_, Error>(self.store.registry().await?) },
+        )?;
         let params = &batch.params;
         let deadline = batch.deadline();
         let partnerships = &counts.partnerships;
@@ -788,6 +809,11 @@ impl App {
             expected_schools,
             charts,
             behind,
+            pending_selections: counts
+                .selections
+                .get(shuangshi_store::SelectionStatus::Pending.as_str())
+                .copied()
+                .unwrap_or(0),
             partial: !matches!(scope, Scope::All),
         })
     }

@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use shuangshi_rules::Finding;
 use shuangshi_rules::rules::w::{Arrival, TermFacts, check_term};
 use shuangshi_store::{
-    ArrivalState, Assessment, BatchRecord, PublicationKind, PublicationState, TermChange,
-    TermContent, TermRow, TermTallies, TermVersion,
+    ArrivalState, Assessment, BatchRecord, TermChange, TermContent, TermRow, TermTallies,
+    TermVersion,
 };
 
 use crate::checks::shanghai;
@@ -280,11 +280,7 @@ impl App {
                 .ok_or(Error::NotFound);
         }
         for b in &batches {
-            let pubs = self.store.list_publications(b.id).await?;
-            if pubs
-                .iter()
-                .any(|p| p.kind == PublicationKind::Final && p.state == PublicationState::Published)
-            {
+            if self.store.has_published_final(b.id).await? {
                 return Ok(b.clone());
             }
         }

@@ -306,23 +306,20 @@ impl Store {
         scope: &Scope,
         batch_id: i64,
     ) -> Result<TermTallies, StoreError> {
-        let Some(listed) = final_selection_ids(self.conn(), batch_id).await? else {
-            return Ok(TermTallies::default());
-        };
-        let sels: Vec<(i64, String, i64)> = selections::Entity::find()
+        // The list, the selections and the records are read side by side.
+        let sels = selections::Entity::find()
             .select_only()
             .column(selections::Column::Id)
             .column(selections::Column::Direction)
             .column(selections::Column::SchoolId)
             .filter(selections::Column::BatchId.eq(batch_id))
             .filter(selection_filter(scope))
-            .into_tuple()
-            .all(self.conn())
-            .await?;
+            .into_tuple::<(i64, String, i64)>()
+            .all(self.conn());
         // 1 when the text is filled in (the record's texts are stored trimmed), else 0.
         let filled =
             |c: term_records::Column| -> Expr { Expr::case(c.eq(""), 0).finally(1).into() };
-        let records: HashMap<i64, (String, i32, i32, i32, i32)> = term_records::Entity::find()
+        let records = term_records::Entity::find()
             .select_only()
             .column(term_records::Column::SelectionId)
             .column(term_records::Column::Arrival)
@@ -332,8 +329,16 @@ impl Store {
             .column_as(filled(term_records::Column::Assessment), "assessed")
             .filter(term_records::Column::BatchId.eq(batch_id))
             .into_tuple::<(i64, String, i32, i32, i32, i32)>()
-            .all(self.conn())
-            .await?
+            .all(self.conn());
+        let (listed, sels, records) = tokio::try_join!(
+            final_selection_ids(self, self.conn(), batch_id),
+            async { Ok::<_, StoreError>(sels.await?) },
+            async { Ok::<_, StoreError>(records.await?) },
+        )?;
+        let Some(listed) = listed else {
+            return Ok(TermTallies::default());
+        };
+        let records: HashMap<i64, (String, i32, i32, i32, i32)> = records
             .into_iter()
             .map(|(id, a, p, t, d, s)| (id, (a, p, t, d, s)))
             .collect();

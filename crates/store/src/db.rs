@@ -34,6 +34,10 @@ pub enum Backend {
 pub struct Store {
     pub(crate) db: DatabaseConnection,
     backend: Backend,
+    /// Published final lists already read, by (publication id, made at): a published list never
+    /// changes (a correction is a new publication), so the selection ids of its entries are
+    /// parsed once per process instead of on every term page and 工作台.
+    pub(crate) finals: crate::term::FinalLists,
 }
 
 impl std::fmt::Debug for Store {
@@ -183,7 +187,11 @@ impl Store {
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         crate::accounts::warm_dummy_hash();
-        Ok(Store { db, backend })
+        Ok(Store {
+            db,
+            backend,
+            finals: crate::term::FinalLists::default(),
+        })
     }
 
     /// The SQLite URL of the database file `shuangshi.db` in `dir`, creating `dir` (and its parents)

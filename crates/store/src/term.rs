@@ -15,7 +15,9 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditEntry;
@@ -197,20 +199,46 @@ fn is_org(scope: &Scope, org: i64) -> bool {
     matches!(*scope, Scope::School(id) | Scope::Enterprise(id) if id == org)
 }
 
-/// The selections on the batch's published final list (the latest revision), or `None` when no
-/// final list is published.
+/// The selection ids of published final lists, by (publication id, made at), shared by a
+/// store's clones.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FinalLists(std::sync::Arc<std::sync::Mutex<HashMap<FinalKey, ListedIds>>>);
+
+/// A published final list: its publication id and when it was made (micro-seconds).
+type FinalKey = (i64, i64);
+/// The selection ids on one final list.
+type ListedIds = std::sync::Arc<HashSet<i64>>;
+
+/// The selection ids on the batch's published final list (the newest), `None` before one is
+/// published. Only the publication's id is read when its entries were parsed before in this
+/// process (see [`FinalLists`]).
 pub(crate) async fn final_selection_ids(
+    store: &crate::db::Store,
     conn: &impl sea_orm::ConnectionTrait,
     batch_id: i64,
-) -> Result<Option<HashSet<i64>>, StoreError> {
-    let Some(p) = publications::Entity::find()
-        .filter(publications::Column::BatchId.eq(batch_id))
-        .filter(publications::Column::Kind.eq("final"))
-        .filter(publications::Column::State.eq("published"))
-        .order_by_desc(publications::Column::Id)
+) -> Result<Option<std::sync::Arc<HashSet<i64>>>, StoreError> {
+    let published = || {
+        publications::Entity::find()
+            .filter(publications::Column::BatchId.eq(batch_id))
+            .filter(publications::Column::Kind.eq("final"))
+            .filter(publications::Column::State.eq("published"))
+            .order_by_desc(publications::Column::Id)
+    };
+    let Some((id, made_at)) = published()
+        .select_only()
+        .column(publications::Column::Id)
+        .column(publications::Column::MadeAt)
+        .into_tuple::<(i64, DateTime<Utc>)>()
         .one(conn)
         .await?
     else {
+        return Ok(None);
+    };
+    let key = (id, made_at.timestamp_micros());
+    if let Some(hit) = store.finals.get(key) {
+        return Ok(Some(hit));
+    }
+    let Some(p) = publications::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
     // Only the selection of each entry is read (a `PublicEntry` without its public fields).
@@ -221,7 +249,27 @@ pub(crate) async fn final_selection_ids(
     }
     let entries: Vec<Listed> = serde_json::from_str(&p.entries)
         .map_err(|e| StoreError::Corrupt(format!("名单 {} 无法读取：{e}", p.id)))?;
-    Ok(Some(entries.into_iter().map(|e| e.selection_id).collect()))
+    let ids: std::sync::Arc<HashSet<i64>> =
+        std::sync::Arc::new(entries.into_iter().map(|e| e.selection_id).collect());
+    store.finals.put(key, ids.clone());
+    Ok(Some(ids))
+}
+
+impl FinalLists {
+    fn get(&self, key: (i64, i64)) -> Option<std::sync::Arc<HashSet<i64>>> {
+        // A poisoned lock only means a thread panicked while holding it; the map is intact.
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&key).cloned()
+    }
+
+    fn put(&self, key: (i64, i64), ids: std::sync::Arc<HashSet<i64>>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Few lists are ever published; keep the map from growing without bound all the same.
+        if map.len() >= 64 {
+            map.clear();
+        }
+        map.insert(key, ids);
+    }
 }
 
 fn content_of(m: &term_records::Model) -> Result<TermContent, StoreError> {
@@ -478,6 +526,20 @@ fn row_out(
 }
 
 impl Store {
+    /// Whether the batch has a published final list (only ids are read, not the list).
+    pub async fn has_published_final(&self, batch_id: i64) -> Result<bool, StoreError> {
+        Ok(publications::Entity::find()
+            .select_only()
+            .column(publications::Column::Id)
+            .filter(publications::Column::BatchId.eq(batch_id))
+            .filter(publications::Column::Kind.eq("final"))
+            .filter(publications::Column::State.eq("published"))
+            .into_tuple::<i64>()
+            .one(self.conn())
+            .await?
+            .is_some())
+    }
+
     /// The people on the batch's final list within `scope`, with their term records, in school,
     /// form and row order. Empty while no final list is published.
     pub async fn term_rows(
@@ -485,7 +547,7 @@ impl Store {
         scope: &Scope,
         batch_id: i64,
     ) -> Result<Vec<TermRow>, StoreError> {
-        let Some(listed) = final_selection_ids(self.conn(), batch_id).await? else {
+        let Some(listed) = final_selection_ids(self, self.conn(), batch_id).await? else {
             return Ok(Vec::new());
         };
         let sels = selections::Entity::find()
@@ -527,7 +589,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        let listed = final_selection_ids(self.conn(), s.batch_id).await?;
+        let listed = final_selection_ids(self, self.conn(), s.batch_id).await?;
         if !listed.is_some_and(|l| l.contains(&s.id)) {
             return Ok(None);
         }
@@ -619,7 +681,7 @@ impl Store {
         else {
             return Err(StoreError::NotFound("聘期记录"));
         };
-        let listed = final_selection_ids(tx.conn(), sel.batch_id).await?;
+        let listed = final_selection_ids(self, tx.conn(), sel.batch_id).await?;
         if !listed.is_some_and(|l| l.contains(&sel.id)) {
             return Err(StoreError::NotFound("聘期记录"));
         }
@@ -761,7 +823,10 @@ impl Store {
     /// and when already closed.
     pub async fn close_term(&self, batch_id: i64, actor: &Actor) -> Result<(), StoreError> {
         let tx = self.begin_write().await?;
-        if final_selection_ids(tx.conn(), batch_id).await?.is_none() {
+        if final_selection_ids(self, tx.conn(), batch_id)
+            .await?
+            .is_none()
+        {
             return Err(StoreError::State(
                 "正式名单尚未公布，没有可结束的聘期".to_string(),
             ));

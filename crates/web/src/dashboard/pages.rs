@@ -304,16 +304,9 @@ async fn admin_dashboard(
         return Ok(());
     };
     let now = Utc::now();
-    let mut d = state.app.dashboard(scope, b, now).await?;
-    d.charts.extend(state.app.term_charts(scope, now).await?);
+    let d = state.app.full_dashboard(scope, b, now).await?;
     let pending = count_submissions(state, scope, b.id, SubmissionStatus::Submitted).await?;
-    let to_select = state
-        .app
-        .outcomes(scope, b)
-        .await?
-        .iter()
-        .filter(|o| o.record.status == shuangshi_store::SelectionStatus::Pending)
-        .count();
+    let to_select = d.pending_selections;
     page.cards.push(card(
         "推荐人数",
         format!("{} 人", d.people),
