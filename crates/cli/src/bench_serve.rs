@@ -1087,8 +1087,28 @@ async fn login(addr: SocketAddr, username: &str) -> anyhow::Result<Session> {
     Ok(Session { cookie, csrf })
 }
 
+/// What an answer says, on one line: for an HTML page its `<main>` text without the markup (the
+/// message a user would read), else the body's start.
 fn snippet(text: &str) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let main = text
+        .find("<main")
+        .map(|i| &text[i..])
+        .map(|m| m.find("</main>").map_or(m, |j| &m[..j]))
+        .unwrap_or(text);
+    let mut plain = String::with_capacity(main.len());
+    let mut in_tag = false;
+    for c in main.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                plain.push(' ');
+            }
+            _ if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    let one_line: String = plain.split_whitespace().collect::<Vec<_>>().join(" ");
     one_line.chars().take(200).collect()
 }
 
