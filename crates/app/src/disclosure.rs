@@ -8,16 +8,19 @@
 
 use shuangshi_rules::text::{mask_account, mask_mobile, mask_numbers_in};
 use shuangshi_rules::{Column, Finding, Report};
-use shuangshi_store::{Actor, AuditEntry, Role, Store};
+use shuangshi_store::forms::FIRST_ROW;
+use shuangshi_store::{Actor, AuditEntry, Role, Scope, Store};
 
-/// Whether `role` may see mobile and account numbers in full: the commission (which checks them)
+use crate::{App, Error, Result};
+
+/// The roles that may see mobile and account numbers in full: the commission (which checks them)
 /// and the officers of the school that entered them; never the enterprises or the oversight
 /// bodies (`138****1234`, `************5678`).
+pub const UNMASKING_ROLES: &[Role] = &[Role::Admin, Role::VocationalReviewer, Role::SchoolOfficer];
+
+/// Whether `role` may see mobile and account numbers in full ([`UNMASKING_ROLES`]).
 pub fn may_unmask(role: Role) -> bool {
-    match role {
-        Role::Admin | Role::VocationalReviewer | Role::SchoolOfficer => true,
-        Role::EnterpriseOfficer | Role::SasacViewer | Role::FederationViewer => false,
-    }
+    UNMASKING_ROLES.contains(&role)
 }
 
 /// The disclosure of one request or command.
@@ -116,6 +119,141 @@ impl Disclosure {
         if let Err(e) = store.audit(entry).await {
             tracing::warn!(error = %e, what, "unmasked view not audited");
         }
+    }
+}
+
+/// Which number of a row the 「查看完整」 action of one value reveals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Number {
+    /// 手机号码.
+    Mobile,
+    /// 账户账号.
+    Account,
+}
+
+impl Number {
+    /// `mobile` or `account`, as the pages send it.
+    pub fn parse(s: &str) -> Option<Number> {
+        match s.trim() {
+            "mobile" => Some(Number::Mobile),
+            "account" => Some(Number::Account),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Number::Mobile => "mobile",
+            Number::Account => "account",
+        }
+    }
+
+    pub fn column(self) -> Column {
+        match self {
+            Number::Mobile => Column::Mobile,
+            Number::Account => Column::AccountNumber,
+        }
+    }
+}
+
+/// One value to show in full: the number of the person on sheet row `row_no` (the first person
+/// is row 5, as in the downloaded form) of form `form_id` — as it stands now, or as submitted in
+/// submission version `version_id`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RevealTarget {
+    pub form_id: i64,
+    pub row_no: u32,
+    pub number: Number,
+    pub version_id: Option<i64>,
+}
+
+/// A value shown in full, with the person it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revealed {
+    pub value: String,
+    /// The person's name (as written in the row).
+    pub name: String,
+    /// 手机号码 / 账户账号.
+    pub label: &'static str,
+}
+
+impl App {
+    /// 「查看完整」 of one value: the number `target` names, in full, for a caller whose role may
+    /// see numbers in full; one `unmask.value` audit entry names the form, the row, the column
+    /// and the person (never the value). `Error::NotFound` when the form, the version or the row
+    /// is not in `scope`; refused for a role that may not unmask.
+    pub async fn reveal(
+        &self,
+        scope: &Scope,
+        disclosure: &Disclosure,
+        target: RevealTarget,
+    ) -> Result<Revealed> {
+        if !disclosure.may_unmask() {
+            return Err(Error::refused("本账号无权查看完整号码"));
+        }
+        let index = target
+            .row_no
+            .checked_sub(FIRST_ROW)
+            .and_then(|i| usize::try_from(i).ok())
+            .ok_or(Error::NotFound)?;
+        let column = target.number.column();
+        let (name, value, where_) = match target.version_id {
+            None => {
+                let form = self
+                    .store
+                    .get_form(scope, target.form_id)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                let row = form.rows.get(index).ok_or(Error::NotFound)?;
+                (
+                    row.cell(Column::Name).to_owned(),
+                    row.cell(column).to_owned(),
+                    format!("推荐表 {}（{}）", form.id, form.enterprise_name),
+                )
+            }
+            Some(version_id) => {
+                let version = self
+                    .store
+                    .get_version(scope, version_id)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                let form = version
+                    .snapshot
+                    .forms
+                    .iter()
+                    .find(|f| f.form_id == target.form_id)
+                    .ok_or(Error::NotFound)?;
+                let row = form.rows.get(index).ok_or(Error::NotFound)?;
+                (
+                    row.cell(Column::Name).to_owned(),
+                    row.cell(column).to_owned(),
+                    format!(
+                        "推荐表 {}（{}）第 {} 次报送",
+                        form.form_id, form.enterprise.name, version.snapshot.version_no
+                    ),
+                )
+            }
+        };
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            return Err(Error::NotFound);
+        }
+        let entry = AuditEntry::new(
+            &disclosure.actor,
+            "unmask.value",
+            format!("form:{}", target.form_id),
+            format!(
+                "{where_} 第 {} 行「{name}」{}",
+                target.row_no,
+                column.label()
+            ),
+        );
+        self.store.audit(entry).await?;
+        Ok(Revealed {
+            value,
+            name,
+            label: column.label(),
+        })
     }
 }
 

@@ -27,6 +27,7 @@ pub mod ledger;
 pub mod mail;
 pub mod orgs;
 pub mod people;
+pub mod picker;
 pub mod reminders;
 pub mod selection;
 pub mod submissions;

@@ -764,6 +764,9 @@ impl App {
                             )
                         })
                         .unwrap_or_default(),
+                    version_id: c.submission_version_id,
+                    form_id: c.form_id,
+                    row_no,
                 };
                 let keep = (needle.is_empty()
                     || [&p.name, &p.school, &p.enterprise]
@@ -815,6 +818,10 @@ pub struct CopiedPerson {
     pub reason: String,
     pub selection_id: Option<i64>,
     pub opinion: String,
+    /// Where the row is: the submitted version, its form and the sheet row (for 「查看完整」).
+    pub version_id: i64,
+    pub form_id: i64,
+    pub row_no: i32,
 }
 
 /// The headers of the oversight export, in [`CopiedPerson::cells`] order.

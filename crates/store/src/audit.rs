@@ -177,6 +177,7 @@ pub const ACTION_NAMES: &[(&str, &str)] = &[
     ("unmask.person", "查看完整号码（人员履历）"),
     ("unmask.submission", "查看完整号码（报送版本）"),
     ("unmask.diff", "查看完整号码（版本对比）"),
+    ("unmask.value", "查看完整号码（单个号码）"),
     ("audit.verify", "校验审计日志"),
 ];
 

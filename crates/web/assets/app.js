@@ -5,6 +5,9 @@
    - form[data-autosubmit]: submit when one of its selects changes; its [data-autosubmit-button]
      is hidden (it stays for use without JavaScript).
    - [data-action="back"]: go back in history (the link's href is the fallback).
+   - input[data-org-picker]: the organisation picker (partials/ui.html org_picker): as one types,
+     the registry's names containing the text (GET /orgs/options?kind=&q=) are offered in its
+     listbox; click, or arrows and Enter, choose one; Escape closes the list.
    - htmx requests carry the page's CSRF token (meta csrf-token) in X-CSRF-Token; failed htmx
      requests show a message in the flash area. */
 (function () {
@@ -94,6 +97,114 @@
   } else {
     init();
   }
+
+  /* ---------- organisation pickers ---------- */
+
+  var pickTimer = null;
+
+  function pickerList(input) {
+    return document.getElementById(input.getAttribute("aria-controls") || "");
+  }
+
+  function closePicker(input) {
+    var list = pickerList(input);
+    if (list) { list.hidden = true; }
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function choosePick(input, option) {
+    input.value = option.dataset.name || "";
+    closePicker(input);
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function loadPicks(input) {
+    var list = pickerList(input);
+    var q = input.value.trim();
+    if (!list) { return; }
+    if (!q) { closePicker(input); return; }
+    var url = "/orgs/options?kind=" + encodeURIComponent(input.getAttribute("data-org-picker") || "") +
+      "&q=" + encodeURIComponent(q);
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (items) {
+        if (input.value.trim() !== q) { return; }
+        list.textContent = "";
+        items.forEach(function (o, i) {
+          var li = document.createElement("li");
+          li.id = input.id + "-option-" + i;
+          li.className = "org-option";
+          li.setAttribute("role", "option");
+          li.setAttribute("aria-selected", "false");
+          li.dataset.name = o.name;
+          var sub = document.createElement("span");
+          sub.className = "org-option-sub";
+          sub.textContent = [o.category, o.district].filter(Boolean).join(" · ");
+          li.append(o.name, " ", sub);
+          list.append(li);
+        });
+        if (!items.length) {
+          var none = document.createElement("li");
+          none.className = "org-option-empty";
+          none.textContent = "单位名录中没有包含「" + q + "」的名称";
+          list.append(none);
+        }
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+      })
+      .catch(function () { closePicker(input); });
+  }
+
+  function isPicker(el) {
+    return el instanceof HTMLInputElement && el.hasAttribute("data-org-picker");
+  }
+
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!isPicker(input)) { return; }
+    window.clearTimeout(pickTimer);
+    pickTimer = window.setTimeout(function () { loadPicks(input); }, 150);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!isPicker(input)) { return; }
+    var list = pickerList(input);
+    if (!list || list.hidden) { return; }
+    var options = Array.prototype.slice.call(list.querySelectorAll(".org-option"));
+    var current = options.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!options.length) { return; }
+      var next = event.key === "ArrowDown" ? Math.min(current + 1, options.length - 1) : Math.max(current - 1, 0);
+      options.forEach(function (o, i) { o.setAttribute("aria-selected", i === next ? "true" : "false"); });
+      input.setAttribute("aria-activedescendant", options[next].id);
+      options[next].scrollIntoView({ block: "nearest" });
+    } else if (event.key === "Enter" && current >= 0) {
+      event.preventDefault();
+      choosePick(input, options[current]);
+    } else if (event.key === "Escape") {
+      closePicker(input);
+    }
+  });
+
+  /* Keep the focus in the field while an option is clicked. */
+  document.addEventListener("mousedown", function (event) {
+    if (event.target instanceof Element && event.target.closest(".org-options")) { event.preventDefault(); }
+  });
+
+  document.addEventListener("click", function (event) {
+    var option = event.target instanceof Element ? event.target.closest(".org-option") : null;
+    if (!option) { return; }
+    var list = option.closest(".org-options");
+    var input = list ? document.querySelector('[aria-controls="' + list.id + '"]') : null;
+    if (input) { choosePick(input, option); }
+  });
+
+  document.addEventListener("focusout", function (event) {
+    if (isPicker(event.target)) { closePicker(event.target); }
+  });
 
   /* ---------- htmx: CSRF header, errors ---------- */
 

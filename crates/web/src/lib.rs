@@ -72,6 +72,7 @@ pub mod people;
 pub mod policy;
 pub mod publication;
 pub mod reminders;
+pub mod reveal;
 pub mod review;
 pub mod roster;
 pub mod security;
@@ -113,6 +114,7 @@ pub fn routes() -> policy::Routes {
         .merge(reminders::routes())
         .merge(admin::routes())
         .merge(batch_switch::routes())
+        .merge(reveal::routes())
         .merge(openapi::routes())
 }
 

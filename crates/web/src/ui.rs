@@ -396,6 +396,12 @@ pub enum SearchKind {
     Select {
         options: Vec<SelectOption>,
     },
+    /// Text with the registry's names of `kind` (`school`, `enterprise`, "" for any) offered as
+    /// one types (`partials/ui.html`'s `org_picker`).
+    Org {
+        kind: &'static str,
+        placeholder: String,
+    },
 }
 
 /// One field of the search form over a list.
@@ -431,6 +437,31 @@ impl SearchField {
         }
     }
 
+    /// An organisation's name, picked from the registry as one types (text without JavaScript).
+    pub fn org(name: &str, label: &str, value: &str, kind: &'static str) -> Self {
+        SearchField {
+            name: name.into(),
+            label: label.into(),
+            kind: SearchKind::Org {
+                kind,
+                placeholder: format!("输入{label}的一部分"),
+            },
+            value: value.into(),
+        }
+    }
+
+    pub fn is_org(&self) -> bool {
+        matches!(self.kind, SearchKind::Org { .. })
+    }
+
+    /// The registry kind an organisation field offers ("" for any other field).
+    pub fn org_kind(&self) -> &'static str {
+        match &self.kind {
+            SearchKind::Org { kind, .. } => kind,
+            _ => "",
+        }
+    }
+
     /// The id of the input, for its `<label for>`.
     pub fn id(&self) -> String {
         format!("q-{}", self.name)
@@ -442,7 +473,7 @@ impl SearchField {
 
     pub fn placeholder(&self) -> &str {
         match &self.kind {
-            SearchKind::Text { placeholder } => placeholder,
+            SearchKind::Text { placeholder } | SearchKind::Org { placeholder, .. } => placeholder,
             SearchKind::Select { .. } => "",
         }
     }
@@ -450,7 +481,7 @@ impl SearchField {
     pub fn options(&self) -> &[SelectOption] {
         match &self.kind {
             SearchKind::Select { options } => options,
-            SearchKind::Text { .. } => &[],
+            SearchKind::Text { .. } | SearchKind::Org { .. } => &[],
         }
     }
 }

@@ -137,6 +137,9 @@ pub struct DashboardPage {
     pub enterprise: Option<EnterpriseStanding>,
     /// The commission's reminders to the officer's unit in the last 14 days, newest first.
     pub reminders: Vec<shuangshi_store::Reminder>,
+    /// The school's partner enterprises with no account yet, while W02 (or a partnership's
+    /// confirmation) waits on them.
+    pub no_account: Vec<shuangshi_app::picker::NoAccount>,
 }
 
 impl DashboardPage {
@@ -176,6 +179,7 @@ pub async fn dashboard(
         standing: None,
         enterprise: None,
         reminders: Vec::new(),
+        no_account: Vec::new(),
     };
     let batch_note = batch.as_ref().map_or_else(
         || "尚未设置批次".to_owned(),
@@ -476,6 +480,13 @@ async fn school_dashboard(
         unchanged,
         objections,
     };
+    let w02 = data.report.findings.iter().any(|f| f.rule == "W02");
+    if w02 || proposed > 0 {
+        page.no_account = state
+            .app
+            .partners_without_account(&ctx.scope, batch.id)
+            .await?;
+    }
     page.todo = school_next(&ctx, &data, &blockers, &counts);
     page.standing = Some(standing);
     Ok(())

@@ -351,6 +351,20 @@ impl FormPage {
         cell.value.clone()
     }
 
+    /// `mobile` or `account` when the cell holds that number (its 「查看完整」), else "".
+    pub fn number_of(&self, cell: &checks::CellView) -> &'static str {
+        match cell.column {
+            Column::Mobile => "mobile",
+            Column::AccountNumber => "account",
+            _ => "",
+        }
+    }
+
+    /// The sheet row of a row of the grid (the first person is row 5, as in the form).
+    pub fn row_no(&self, row: &checks::RowView) -> usize {
+        row.number - 1 + shuangshi_store::forms::FIRST_ROW as usize
+    }
+
     /// The enterprise's objection to row `id`, through the request's masking.
     pub fn objection(&self, id: &i64) -> Option<&str> {
         self.objections.get(id).map(String::as_str)

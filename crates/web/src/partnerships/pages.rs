@@ -139,6 +139,17 @@ pub struct PartnersPage {
     pub columns: Vec<Column>,
     pub rows: Vec<PartnerRow>,
     pub pager: Pager,
+    /// The partner enterprises with no account yet (nobody can confirm their rows).
+    pub no_account: Vec<shuangshi_app::picker::NoAccount>,
+}
+
+impl PartnersPage {
+    /// Whether the enterprise has no account yet.
+    pub fn lacks_account(&self, enterprise_id: &i64) -> bool {
+        self.no_account
+            .iter()
+            .any(|n| n.enterprise_id == *enterprise_id)
+    }
 }
 
 /// `GET /partners`: the school's partner enterprises, or the enterprise's partner schools.
@@ -189,6 +200,10 @@ pub async fn list(
         _ => Column::new(c),
     })
     .collect();
+    let no_account = state
+        .app
+        .partners_without_account(&user.scope(), ctx.batch.id)
+        .await?;
     Ok(PartnersPage {
         frame,
         search,
@@ -196,6 +211,7 @@ pub async fn list(
         columns,
         rows,
         pager,
+        no_account,
     }
     .into_response())
 }
@@ -290,7 +306,7 @@ pub async fn new_page(
         frame = frame.flash(f);
     }
     let search = SearchForm::new("/partners/new")
-        .field(SearchField::text("name", "企业名称", &q.name))
+        .field(SearchField::org("name", "企业名称", &q.name, "enterprise"))
         .field(SearchField::select(
             "category",
             "企业类别",

@@ -146,7 +146,7 @@ pub async fn inbox(
         .map(|t| SelectOption::new(t.name.clone(), t.name.clone()))
         .collect();
     let search = SearchForm::new("/review")
-        .field(SearchField::text("school", "学校名称", &q.school))
+        .field(SearchField::org("school", "学校名称", &q.school, "school"))
         .field(SearchField::select("status", "状态", &q.status, statuses))
         .field(SearchField::select("tier", "学校类别", &q.tier, tiers));
     let columns = [
@@ -304,6 +304,31 @@ impl SubmissionPage {
 
     pub fn status_label(&self) -> &'static str {
         self.s.status.label()
+    }
+
+    /// `mobile` or `account` when the `i`-th official column holds that number (the 「查看完整」
+    /// of one value), else "".
+    pub fn number_at(&self, i: &usize) -> &'static str {
+        match Column::OFFICIAL.get(*i) {
+            Some(Column::Mobile) => "mobile",
+            Some(Column::AccountNumber) => "account",
+            _ => "",
+        }
+    }
+
+    /// The sheet row of the `i`-th person of a form (the first is row 5, as in the form).
+    pub fn row_no(&self, i: &usize) -> usize {
+        i + shuangshi_store::forms::FIRST_ROW as usize
+    }
+
+    /// The shown version's id (0 when none is shown).
+    pub fn version_id(&self) -> i64 {
+        self.shown.as_ref().map_or(0, |v| v.id)
+    }
+
+    /// This page, for coming back after 「查看完整」 without JavaScript.
+    pub fn back(&self) -> String {
+        format!("/review/{}?v={}", self.s.id, self.snapshot.version_no)
     }
 
     pub fn is_current(&self) -> bool {

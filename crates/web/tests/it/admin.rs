@@ -34,7 +34,14 @@ async fn accounts_are_created_reset_disabled_and_unlocked() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("单位名录中没有「没有这个学校」"));
+    assert!(
+        r.body.contains(&format!(
+            "单位名录中没有学校「没有这个学校」，最接近的登记名称是「{}」",
+            school.name
+        )),
+        "{}",
+        r.body
+    );
     let r = admin
         .post_form(
             "/admin/accounts",

@@ -424,15 +424,9 @@ async fn new_batches_are_confirmed_and_extensions_pick_a_registry_school() {
     let page = admin.get(&path).await;
     assert!(
         page.body
-            .contains(r#"<select id="ext-school" name="school""#)
-    );
-    assert!(
-        page.body
-            .contains(&format!(r#"<option value="{0}">{0}</option>"#, school.name))
-    );
-    assert!(
-        !page.body.contains(&enterprise.name),
-        "only schools are offered"
+            .contains(r#"<input id="ext-school" name="school""#)
+            && page.body.contains(r#"data-org-picker="school""#),
+        "the school is chosen with the registry's picker"
     );
 
     let r = admin
@@ -444,7 +438,7 @@ async fn new_batches_are_confirmed_and_extensions_pick_a_registry_school() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body
-            .contains("单位名录中没有学校「不存在的学校」；请从列表中选择")
+            .contains("单位名录中没有学校「不存在的学校」，最接近的登记名称是")
     );
     let r = admin
         .post_form(
@@ -465,10 +459,7 @@ async fn new_batches_are_confirmed_and_extensions_pick_a_registry_school() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("延至「下周」不是日期时间"));
     assert!(
-        r.body.contains(&format!(
-            r#"<option value="{0}" selected>{0}</option>"#,
-            school.name
-        )),
+        r.body.contains(&format!(r#"value="{}""#, school.name)),
         "the chosen school stays chosen"
     );
     let r = admin

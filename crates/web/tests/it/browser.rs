@@ -720,3 +720,72 @@ async fn record_arrival(
         .await
         .unwrap();
 }
+
+/// Issue 12: the commission types part of an enterprise's name in 新增账号's picker, chooses the
+/// registry's name from the list, and the account is created in that enterprise; on 汇总名单 one
+/// click on 「查看完整」 shows that one mobile in full in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_commission_picks_an_enterprise_and_reveals_one_number_in_chromium() {
+    let app = TestApp::new().await;
+    let batch = open_batch(&app).await;
+    let p = pair(&app, "选单位", "中职").await;
+    prepared(&app, &batch, &p).await;
+    let wanted = app.org_named("重庆长江智造科技有限公司", "国有企业").await;
+    app.org_named("重庆长江航运有限公司", "国有企业").await;
+    let admin = app.user(Role::Admin).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let service = app
+        .router
+        .clone()
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+    tokio::task::block_in_place(|| {
+        let b = Browser::start("pickers");
+        login(&b, &base, &admin);
+        b.goto(&format!("{base}/admin/accounts/new"));
+        b.fill("#username", "zhizao");
+        b.fill("#display_name", "智造公司经办人");
+        set_value(&b, "#role", "enterprise_officer");
+        b.fill("#org", "智造");
+        b.wait_text_of(
+            "#org-options .org-option",
+            "重庆长江智造科技有限公司 国有企业 · 渝中区",
+        );
+        b.click("#org-options .org-option");
+        let chosen = b.script("return document.querySelector('#org').value", json!([]));
+        assert_eq!(chosen.as_str(), Some("重庆长江智造科技有限公司"));
+        b.click("form[action='/admin/accounts'] button[type=submit]");
+        b.wait_text(&["账号已创建", "zhizao"]);
+
+        b.goto(&format!("{base}/roster"));
+        b.click(".reveal-btn");
+        let shown = b.text_of(".revealed .reveal-value");
+        assert!(
+            ["13800138000", "13900139000"].contains(&shown.trim()),
+            "{shown}"
+        );
+        assert!(b.exists(".reveal-btn"), "the other numbers stay masked");
+    });
+    server.abort();
+    let created = app
+        .store()
+        .get_user_by_username("zhizao")
+        .await
+        .unwrap()
+        .expect("the account");
+    assert_eq!(created.org_id, Some(wanted.id));
+    let entries = app
+        .store()
+        .list_audit(
+            &shuangshi_store::AuditFilter {
+                action_prefix: Some("unmask.value".into()),
+                ..Default::default()
+            },
+            shuangshi_store::PageRequest::new(0, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(entries.total, 1);
+}

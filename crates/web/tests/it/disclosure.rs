@@ -381,3 +381,167 @@ async fn asking_for_numbers_in_full_shows_them_to_the_commission_and_is_audited(
     );
     assert!(leaks(&r.body).is_empty(), "{}", r.body);
 }
+
+/// `POST /reveal` of one number (`version` "0": the form as it stands), the session's CSRF token
+/// added, answered as `accept` asks (`json`, `htmx` or a page).
+async fn reveal(
+    client: &mut Client,
+    form: i64,
+    row: u32,
+    column: &str,
+    version: &str,
+    accept: &str,
+) -> Resp {
+    let body = serde_urlencoded::to_string([
+        ("_csrf", client.csrf.as_str()),
+        ("form", &form.to_string()),
+        ("row", &row.to_string()),
+        ("column", column),
+        ("version", version),
+        ("back", "/roster"),
+    ])
+    .unwrap();
+    let mut request = axum::http::Request::post("/reveal")
+        .header("content-type", "application/x-www-form-urlencoded");
+    match accept {
+        "json" => request = request.header("accept", "application/json"),
+        "htmx" => request = request.header("hx-request", "true"),
+        _ => {}
+    }
+    client
+        .send(request.body(axum::body::Body::from(body)).unwrap())
+        .await
+}
+
+async fn value_entries(app: &TestApp) -> Vec<shuangshi_store::AuditRecord> {
+    let filter = AuditFilter {
+        action_prefix: Some("unmask.value".into()),
+        ..AuditFilter::default()
+    };
+    app.store()
+        .list_audit(&filter, PageRequest::new(0, 100))
+        .await
+        .unwrap()
+        .items
+}
+
+/// The value of the first hidden input `name` in a page.
+fn hidden(body: &str, name: &str) -> Option<String> {
+    let pattern = format!(r#"name="{name}" value=""#);
+    let start = body.find(&pattern)? + pattern.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_owned())
+}
+
+#[tokio::test]
+async fn the_commission_reveals_one_number_which_is_audited_without_the_value() {
+    let (app, users, ids) = seeded().await;
+    let (fa, fb, sid) = (ids[0], ids[1], ids[2]);
+    let mut admin = app.login_as(&users[&Role::Admin], PASSWORD).await;
+    // The roster offers 「查看完整」 beside each masked number, and only masked ones.
+    let r = admin.get("/roster").await;
+    assert!(r.body.contains(r#"action="/reveal""#), "{}", r.body);
+    assert!(r.body.contains(&format!(r#"name="form" value="{fb}""#)));
+    assert!(leaks(&r.body).is_empty());
+    let r = admin.get("/roster?full=1").await;
+    assert!(!r.body.contains(r#"action="/reveal""#));
+
+    // The engineer is the second person (sheet row 6) of school 乙's form.
+    let r = reveal(&mut admin, fb, 6, "mobile", "0", "json").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["value"], "13800138000");
+    assert_eq!(r.json()["column"], "mobile");
+    assert_eq!(leaks(&r.body), vec!["13800138000"], "exactly that number");
+    let r = reveal(&mut admin, fb, 6, "account", "0", "htmx").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("6222020200012345678") && !r.body.contains("<html"));
+    assert_eq!(leaks(&r.body), vec!["6222020200012345678"]);
+    // Without JavaScript: a page with the value and the way back.
+    let r = reveal(&mut admin, fb, 6, "mobile", "0", "page").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("13800138000") && r.body.contains(r#"href="/roster""#));
+
+    let entries = value_entries(&app).await;
+    assert_eq!(entries.len(), 3, "one entry per value shown");
+    let mobile = entries
+        .iter()
+        .find(|e| e.detail.contains("手机号码") && e.target == format!("form:{fb}"))
+        .expect("the mobile's entry");
+    assert!(mobile.detail.contains("第 6 行"), "{}", mobile.detail);
+    assert!(entries.iter().any(|e| e.detail.contains("账户账号")));
+    for e in &entries {
+        assert!(
+            leaks(&e.detail).is_empty(),
+            "no value in the log: {}",
+            e.detail
+        );
+        assert_eq!(e.actor_user_id, Some(users[&Role::Admin].id));
+    }
+
+    // The review page reveals the number as submitted in the version shown: school 甲 changed
+    // the second person's mobile from 13900139000 to 13700137000 between its two versions.
+    let r = admin.get(&format!("/review/{sid}?v=1")).await;
+    assert!(r.body.contains(r#"action="/reveal""#), "{}", r.body);
+    let v1 = hidden(
+        &r.body[r.body.find(r#"action="/reveal""#).unwrap()..],
+        "version",
+    )
+    .unwrap();
+    assert_ne!(v1, "0");
+    let r = reveal(&mut admin, fa, 6, "mobile", &v1, "json").await;
+    assert_eq!(r.json()["value"], "13900139000", "{}", r.body);
+    let r = reveal(&mut admin, fa, 6, "mobile", "0", "json").await;
+    assert_eq!(r.json()["value"], "13700137000", "{}", r.body);
+    // A row that is not there.
+    let r = reveal(&mut admin, fb, 40, "mobile", "0", "json").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(value_entries(&app).await.len(), 5);
+}
+
+#[tokio::test]
+async fn a_role_that_may_not_unmask_or_another_school_cannot_reveal_a_number() {
+    let (app, users, ids) = seeded().await;
+    let fb = ids[1];
+    for role in [
+        Role::EnterpriseOfficer,
+        Role::SasacViewer,
+        Role::FederationViewer,
+    ] {
+        let mut c = app.login_as(&users[&role], PASSWORD).await;
+        let r = reveal(&mut c, fb, 6, "mobile", "0", "json").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{role:?}: {}", r.body);
+        assert!(leaks(&r.body).is_empty());
+    }
+    // The enterprise's confirmation page and the oversight list offer no 「查看完整」.
+    let mut ent = app
+        .login_as(&users[&Role::EnterpriseOfficer], PASSWORD)
+        .await;
+    let r = ent.get(&format!("/confirmations/{fb}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains(r#"action="/reveal""#));
+    let mut sasac = app.login_as(&users[&Role::SasacViewer], PASSWORD).await;
+    let r = sasac.get("/list").await;
+    assert!(!r.body.contains(r#"action="/reveal""#));
+
+    // Another school's officer: the form is not in its scope.
+    let other = app.user(Role::SchoolOfficer).await;
+    let mut c = app.login_as(&other, PASSWORD).await;
+    let r = reveal(&mut c, fb, 6, "mobile", "0", "json").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(leaks(&r.body).is_empty());
+    // Without the CSRF token.
+    let mut admin = app.login_as(&users[&Role::Admin], PASSWORD).await;
+    admin.csrf = String::new();
+    let r = reveal(&mut admin, fb, 6, "mobile", "0", "json").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(leaks(&r.body).is_empty());
+    assert!(value_entries(&app).await.is_empty());
+
+    // The school's own officer sees the control on its form and may reveal its own numbers.
+    let mut school = app.login_as(&users[&Role::SchoolOfficer], PASSWORD).await;
+    let r = school.get(&format!("/forms/{fb}")).await;
+    assert!(r.body.contains(r#"action="/reveal""#), "{}", r.body);
+    let r = reveal(&mut school, fb, 6, "mobile", "0", "json").await;
+    assert_eq!(r.json()["value"], "13800138000");
+    assert_eq!(value_entries(&app).await.len(), 1);
+}

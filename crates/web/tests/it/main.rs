@@ -18,6 +18,7 @@ mod disclosure;
 mod layout;
 mod limits;
 mod people;
+mod pickers;
 mod policy;
 mod public;
 mod registry;

@@ -564,7 +564,11 @@ async fn typed_rows_are_checked_on_save_and_findings_shown_on_their_cells() {
         .body
         .find("finding-cell cell-error")
         .expect("an outlined cell");
-    let cell = &r.body[at..at + 1200];
+    // The cell with its 「查看完整」 control: the window ends on a character boundary.
+    let end = (at + 2400..=r.body.len())
+        .find(|&i| r.body.is_char_boundary(i))
+        .unwrap_or(r.body.len());
+    let cell = &r.body[at..end];
     assert!(
         cell.contains("12345") && cell.contains("F04") && cell.contains("通知条款"),
         "{cell}"

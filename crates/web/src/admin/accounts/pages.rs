@@ -10,6 +10,8 @@ use shuangshi_store::accounts::generate_password;
 use shuangshi_store::{NewUser, PageRequest, Role, Scope, StoreError, User, UserFilter};
 use tower_sessions::Session;
 
+use shuangshi_app::picker::OrgKind;
+
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
 use crate::filters;
@@ -45,6 +47,8 @@ pub struct AccountsPage {
     pub columns: Vec<Column>,
     pub rows: Vec<AccountRow>,
     pub pager: Pager,
+    /// 有合作但无账号的企业: the current batch's partner enterprises with no account yet.
+    pub no_account: Vec<shuangshi_app::picker::NoAccount>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -147,7 +151,17 @@ pub async fn list(
     for f in take_flash(&session).await {
         frame = frame.flash(f);
     }
+    let no_account = match crate::auth::current_batch(&state.store).await? {
+        Some(b) => {
+            state
+                .app
+                .partners_without_account(&user.scope(), b.id)
+                .await?
+        }
+        None => Vec::new(),
+    };
     Ok(AccountsPage {
+        no_account,
         frame,
         search: SearchForm::new("/admin/accounts")
             .field(SearchField::text("name", "用户名/姓名", &q.name))
@@ -197,17 +211,44 @@ pub struct NewAccountForm {
     pub email: String,
 }
 
-/// `GET /admin/accounts/new`.
+/// What 「开通账号」 pre-chooses: the organisation (its id in the registry) and the role.
+#[derive(Debug, Default, Deserialize)]
+pub struct NewAccountQuery {
+    #[serde(default)]
+    pub org: Option<i64>,
+    #[serde(default)]
+    pub role: String,
+}
+
+/// `GET /admin/accounts/new` (`?org=<id>&role=enterprise_officer`: the organisation and the
+/// role pre-chosen, as 「开通账号」 opens it).
 pub async fn new_page(
     State(state): State<AppState>,
     user: CurrentUser,
+    Query(q): Query<NewAccountQuery>,
 ) -> Result<NewAccountPage, AppError> {
+    let mut form = NewAccountForm::default();
+    if let Some(id) = q.org
+        && let Some(org) = state.store.get_org(&Scope::All, id).await?
+    {
+        form.role = if org.is_school {
+            Role::SchoolOfficer
+        } else {
+            Role::EnterpriseOfficer
+        }
+        .as_str()
+        .to_owned();
+        form.org = org.name;
+    }
+    if let Some(role) = Role::parse(q.role.trim()) {
+        form.role = role.as_str().to_owned();
+    }
     Ok(NewAccountPage {
         frame: user
             .frame_with_batch(&state, "新增账号", "accounts")
             .await?,
         roles: role_options(),
-        form: NewAccountForm::default(),
+        form,
         error: None,
     })
 }
@@ -245,17 +286,17 @@ pub async fn create(
     };
     let org_id = match role {
         Role::SchoolOfficer | Role::EnterpriseOfficer => {
-            let Some(name) = non_empty(&form.org) else {
-                return refuse(format!("{}账号须填写所属单位", role.label())).await;
+            if non_empty(&form.org).is_none() {
+                return refuse(format!("{}账号须选择所属单位", role.label())).await;
+            }
+            let kind = if role == Role::SchoolOfficer {
+                OrgKind::School
+            } else {
+                OrgKind::Enterprise
             };
-            match state.store.find_org_by_name(&Scope::All, &name).await? {
-                Some(org) => Some(org.id),
-                None => {
-                    return refuse(format!(
-                        "单位名录中没有「{name}」，请先在单位名录中导入或核对名称"
-                    ))
-                    .await;
-                }
+            match state.app.pick_org(&form.org, kind).await? {
+                Ok(org) => Some(org.id),
+                Err(message) => return refuse(message).await,
             }
         }
         _ => None,

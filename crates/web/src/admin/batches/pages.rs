@@ -1180,14 +1180,13 @@ pub async fn extend(
     if chosen.is_empty() {
         return refuse("请从列表中选择要延期的学校".to_owned()).await;
     }
-    let school = match state.store.find_org_by_name(&Scope::All, &chosen).await? {
-        Some(o) if o.is_school => o,
-        _ => {
-            return refuse(format!(
-                "单位名录中没有学校「{chosen}」；请从列表中选择（名录中没有的学校须先在「单位名录」中导入）"
-            ))
-            .await;
-        }
+    let school = match state
+        .app
+        .pick_org(&chosen, shuangshi_app::picker::OrgKind::School)
+        .await?
+    {
+        Ok(o) => o,
+        Err(message) => return refuse(message).await,
     };
     let Some(deadline) = parse_local_deadline(&form.deadline) else {
         return refuse(format!(

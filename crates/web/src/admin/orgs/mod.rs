@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod picker;
 
 use crate::policy::{Access, Routes, roles};
 
@@ -20,6 +21,7 @@ pub fn routes() -> Routes {
         .post("/admin/orgs", ADMIN, pages::create)
         .post("/admin/orgs/{id}/delete", ADMIN, pages::delete)
         .get("/admin/orgs/export.xlsx", ADMIN, pages::export)
+        .get("/orgs/options", Access::SignedIn, picker::options)
         .get("/api/v1/orgs", Access::SignedIn, api::list_orgs)
         .doc(api::__path_list_orgs)
         .post("/api/v1/orgs/import", ADMIN, api::import_orgs)
