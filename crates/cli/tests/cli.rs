@@ -1029,3 +1029,13 @@ mod faults;
 
 #[path = "commission/mod.rs"]
 mod commission;
+
+// ---------------------------------------------------------------------------------------------
+// The UI sweep: every page of every demo account in Chromium, through the WebDriver client of
+// the web crate's journeys.
+
+#[path = "../../web/tests/it/webdriver.rs"]
+mod webdriver;
+
+#[path = "sweep/mod.rs"]
+mod sweep;

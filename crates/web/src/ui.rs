@@ -505,6 +505,30 @@ impl SearchForm {
         self.fields.push(field);
         self
     }
+
+    /// The filters in force as a clerk reads them, for the audit log of an export:
+    /// 「派出方向「学校派出」、报送状态「已受理」」 (a select's option label, a text as typed), or
+    /// 「无」.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .fields
+            .iter()
+            .filter(|f| !f.value.trim().is_empty())
+            .map(|f| {
+                let shown = f
+                    .options()
+                    .iter()
+                    .find(|o| o.value == f.value)
+                    .map_or(f.value.trim(), |o| o.label.as_str());
+                format!("{}「{shown}」", f.label)
+            })
+            .collect();
+        if parts.is_empty() {
+            "无".into()
+        } else {
+            parts.join("、")
+        }
+    }
 }
 
 /// The toolbar over a list. The macro renders the actions in the fixed order of UI.md: 新增, 导入
@@ -769,6 +793,21 @@ mod tests {
 
     fn labels(role: Role) -> Vec<&'static str> {
         menu_for(role).into_iter().map(|i| i.label).collect()
+    }
+
+    #[test]
+    fn a_search_form_describes_its_filters_in_chinese() {
+        let form = SearchForm::new("/roster")
+            .field(SearchField::text("q", "姓名或单位", " 张 "))
+            .field(SearchField::select(
+                "status",
+                "报送状态",
+                "accepted",
+                vec![SelectOption::new("accepted", "已受理")],
+            ))
+            .field(SearchField::select("dup", "重复推荐", "", vec![]));
+        assert_eq!(form.describe(), "姓名或单位「张」、报送状态「已受理」");
+        assert_eq!(SearchForm::new("/roster").describe(), "无");
     }
 
     #[test]

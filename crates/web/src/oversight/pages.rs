@@ -297,34 +297,7 @@ pub async fn oversight_list(
             )
             .await;
     }
-    let mut search = SearchForm::new("/list")
-        .field(SearchField::text("q", "姓名或单位", &q.q))
-        .field(SearchField::select(
-            "status",
-            "报送状态",
-            &status_label(&q.status),
-            STATUSES
-                .iter()
-                .map(|s| SelectOption::new(s.label(), s.label()))
-                .collect(),
-        ))
-        .field(SearchField::select(
-            "outcome",
-            "遴选结果",
-            &q.outcome,
-            OUTCOMES.iter().map(|o| SelectOption::new(*o, *o)).collect(),
-        ));
-    if commission {
-        search = search.field(SearchField::select(
-            "body",
-            "分送",
-            &q.body,
-            BODIES
-                .iter()
-                .map(|(v, l)| SelectOption::new(*v, *l))
-                .collect(),
-        ));
-    }
+    let search = search_form(&q, commission);
     let columns = [
         ("序号", "num"),
         ("姓名", ""),
@@ -406,6 +379,40 @@ pub async fn oversight_list(
     .into_response())
 }
 
+/// The search form of 名单查阅 with `q`'s filters (the page shows it, the export describes its
+/// filters in the audit log with it); the commission also filters by 分送.
+fn search_form(q: &CopiesQuery, commission: bool) -> SearchForm {
+    let mut search = SearchForm::new("/list")
+        .field(SearchField::text("q", "姓名或单位", &q.q))
+        .field(SearchField::select(
+            "status",
+            "报送状态",
+            &status_label(&q.status),
+            STATUSES
+                .iter()
+                .map(|s| SelectOption::new(s.label(), s.label()))
+                .collect(),
+        ))
+        .field(SearchField::select(
+            "outcome",
+            "遴选结果",
+            &q.outcome,
+            OUTCOMES.iter().map(|o| SelectOption::new(*o, *o)).collect(),
+        ));
+    if commission {
+        search = search.field(SearchField::select(
+            "body",
+            "分送",
+            &q.body,
+            BODIES
+                .iter()
+                .map(|(v, l)| SelectOption::new(*v, *l))
+                .collect(),
+        ));
+    }
+    search
+}
+
 /// `GET /list.xlsx`: the filtered list (every page), audited; masked for the oversight bodies.
 pub async fn export(
     State(state): State<AppState>,
@@ -431,7 +438,10 @@ pub async fn export(
             "export.copies"
         },
         "copies".to_owned(),
-        format!("{count} 人；筛选：{}", q.query_string()),
+        format!(
+            "{count} 人；筛选：{}",
+            search_form(&q, is_commission(&user)).describe()
+        ),
     )
     .await;
     Ok(crate::shared::download::attachment(

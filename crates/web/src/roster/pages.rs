@@ -174,43 +174,9 @@ fn options(values: &[String]) -> Vec<SelectOption> {
         .collect()
 }
 
-/// `GET /roster`.
-pub async fn page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    disclosure: Disclosure,
-    Query(q): Query<RosterQuery>,
-) -> Result<Response, AppError> {
-    let g = gather(&state, &user, &disclosure, &q).await?;
-    let matched = g.people.len();
-    let pager = q.keep(Pager::new(
-        "/roster",
-        q.page.unwrap_or(1),
-        q.per_page.unwrap_or(20),
-        matched as u64,
-    ));
-    let start = usize::try_from(pager.offset())
-        .unwrap_or(usize::MAX)
-        .min(matched);
-    let end = (start + pager.per_page as usize).min(matched);
-    let rows: Vec<(u64, Person)> = g
-        .people
-        .into_iter()
-        .enumerate()
-        .skip(start)
-        .take(end - start)
-        .map(|(i, p)| (i as u64 + 1, p))
-        .collect();
-    if !rows.is_empty() {
-        disclosure
-            .record(
-                &state.store,
-                "roster",
-                "roster".to_owned(),
-                format!("{} 人（第 {} 页）", rows.len(), pager.page),
-            )
-            .await;
-    }
+/// The search form of the roster over `g`'s values, with `q`'s filters (the page shows it, the
+/// export describes its filters in the audit log with it).
+fn search_form(q: &RosterQuery, g: &Gathered) -> SearchForm {
     let statuses = SubmissionStatus::ALL
         .into_iter()
         .map(|s| SelectOption::new(s.as_str(), s.label()))
@@ -220,7 +186,7 @@ pub async fn page(
         SelectOption::new("enterprise", "企业派出"),
         SelectOption::new("unknown", "未能判断"),
     ];
-    let search = SearchForm::new("/roster")
+    SearchForm::new("/roster")
         .field(SearchField::text("q", "姓名或单位", &q.q))
         .field(SearchField::select(
             "tier",
@@ -272,7 +238,47 @@ pub async fn page(
             "重复推荐",
             &q.dup,
             vec![SelectOption::new("1", "仅看重复推荐")],
-        ));
+        ))
+}
+
+/// `GET /roster`.
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    disclosure: Disclosure,
+    Query(q): Query<RosterQuery>,
+) -> Result<Response, AppError> {
+    let g = gather(&state, &user, &disclosure, &q).await?;
+    let search = search_form(&q, &g);
+    let matched = g.people.len();
+    let pager = q.keep(Pager::new(
+        "/roster",
+        q.page.unwrap_or(1),
+        q.per_page.unwrap_or(20),
+        matched as u64,
+    ));
+    let start = usize::try_from(pager.offset())
+        .unwrap_or(usize::MAX)
+        .min(matched);
+    let end = (start + pager.per_page as usize).min(matched);
+    let rows: Vec<(u64, Person)> = g
+        .people
+        .into_iter()
+        .enumerate()
+        .skip(start)
+        .take(end - start)
+        .map(|(i, p)| (i as u64 + 1, p))
+        .collect();
+    if !rows.is_empty() {
+        disclosure
+            .record(
+                &state.store,
+                "roster",
+                "roster".to_owned(),
+                format!("{} 人（第 {} 页）", rows.len(), pager.page),
+            )
+            .await;
+    }
     let columns = std::iter::once(ui::Column::new("序号").class("num"))
         .chain(PAGE_HEADERS.iter().map(|h| ui::Column::new(*h)))
         .collect();
@@ -339,7 +345,11 @@ pub async fn export(
             "export.roster"
         },
         "roster".to_owned(),
-        format!("{} 人；筛选：{}", g.people.len(), q.query_string()),
+        format!(
+            "{} 人；筛选：{}",
+            g.people.len(),
+            search_form(&q, &g).describe()
+        ),
     )
     .await;
     Ok(crate::shared::download::attachment(

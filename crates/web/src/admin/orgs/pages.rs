@@ -156,15 +156,7 @@ pub async fn list(
     }
     Ok(OrgsPage {
         frame,
-        search: SearchForm::new("/admin/orgs")
-            .field(SearchField::text("name", "名称", &q.name))
-            .field(SearchField::select(
-                "category",
-                "类别",
-                &q.category,
-                category_options(),
-            ))
-            .field(SearchField::text("district", "区县", &q.district)),
+        search: search_form(&q),
         toolbar: Toolbar {
             new_href: Some("/admin/orgs/new".into()),
             new_label: None,
@@ -700,6 +692,20 @@ pub const EXPORT_HEADERS: [&str; 5] = [
     "所在区县",
 ];
 
+/// The search form of 单位名录 with `q`'s filters (the page shows it, the export describes its
+/// filters in the audit log with it).
+fn search_form(q: &OrgQuery) -> SearchForm {
+    SearchForm::new("/admin/orgs")
+        .field(SearchField::text("name", "名称", &q.name))
+        .field(SearchField::select(
+            "category",
+            "类别",
+            &q.category,
+            category_options(),
+        ))
+        .field(SearchField::text("district", "区县", &q.district))
+}
+
 /// `GET /admin/orgs/export.xlsx`: the filtered list (every page) in the import's columns, so the
 /// file can be edited and imported again; audited as `export.orgs`.
 pub async fn export(
@@ -723,20 +729,12 @@ pub async fn export(
     .await
     .map_err(AppError::internal)?
     .map_err(|e| AppError::internal(e.to_string()))?;
-    let filters = q.query_string();
     crate::shared::audit::audit(
         &state.store,
         &user,
         "export.orgs",
         "orgs".to_owned(),
-        format!(
-            "{count} 个单位；筛选：{}",
-            if filters.is_empty() {
-                "无"
-            } else {
-                &filters[1..]
-            }
-        ),
+        format!("{count} 个单位；筛选：{}", search_form(&q).describe()),
     )
     .await;
     Ok(crate::shared::download::attachment(
