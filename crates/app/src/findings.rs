@@ -53,19 +53,52 @@ const ATTEMPTS: usize = 4;
 /// another in this process, so concurrent changes of one school (a deadline rush of row saves)
 /// queue instead of computing side by side and retrying until [`ATTEMPTS`] run out. A refresh
 /// that had to wait and then finds the stored check already computed on the school's current
-/// form versions returns at once: the one before it saw its change. (Between processes on one
-/// database, the versions checked at save time and the retries still decide.)
+/// form versions returns at once: the one before it saw its change. A refresh whose save finds
+/// the forms changed again while it computed leaves the work to a refresh queued behind it, when
+/// there is one: that one starts after it ends, so it reads the newer versions. (Between processes
+/// on one database, the versions checked at save time and the retries still decide.)
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Turns(std::sync::Arc<std::sync::Mutex<HashMap<(i64, i64), Turn>>>);
 
-/// One school's turn (see [`Turns`]).
-type Turn = std::sync::Arc<tokio::sync::Mutex<()>>;
+/// One school's turn (see [`Turns`]): the lock, and how many refreshes of the school are under
+/// way in this process (the holder and those waiting).
+#[derive(Debug, Default)]
+pub(crate) struct TurnState {
+    lock: tokio::sync::Mutex<()>,
+    pending: std::sync::atomic::AtomicUsize,
+}
+
+type Turn = std::sync::Arc<TurnState>;
 
 impl Turns {
     fn of(&self, batch_id: i64, school_id: i64) -> Turn {
         // A poisoned map only means another thread panicked while inserting; the map is intact.
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         map.entry((batch_id, school_id)).or_default().clone()
+    }
+}
+
+/// Counts one refresh as under way for as long as it lives.
+struct Pending(Turn);
+
+impl Pending {
+    fn new(turn: Turn) -> Pending {
+        turn.pending
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Pending(turn)
+    }
+
+    /// Whether another refresh of the school is under way (waiting for the turn).
+    fn others(&self) -> bool {
+        self.0.pending.load(std::sync::atomic::Ordering::SeqCst) > 1
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0
+            .pending
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -271,11 +304,12 @@ impl App {
         school_id: i64,
         registry: Option<shuangshi_rules::Registry>,
     ) -> Result<()> {
-        let turn = self.turns.of(batch.id, school_id);
-        let _turn = match turn.try_lock() {
+        let pending = Pending::new(self.turns.of(batch.id, school_id));
+        let turn = pending.0.clone();
+        let _turn = match turn.lock.try_lock() {
             Ok(held) => held,
             Err(_) => {
-                let held = turn.lock().await;
+                let held = turn.lock.lock().await;
                 let forms = self
                     .store
                     .school_forms(&Scope::All, batch.id, school_id)
@@ -318,6 +352,11 @@ impl App {
                 .save_school_check(&check, move |people| place(people, &names))
                 .await?
             {
+                return Ok(());
+            }
+            // The forms changed while the check was computed: a refresh waiting for the turn
+            // starts after this one and reads the newer versions.
+            if pending.others() {
                 return Ok(());
             }
         }
