@@ -52,6 +52,22 @@ pub struct Bank {
     pub account_number: String,
 }
 
+impl Bank {
+    /// A school's bank details from its stored forms: the first row with an account number (F10
+    /// holds every row of a school to the same details), in full; `None` when no row has one.
+    pub fn of_forms(forms: &[shuangshi_store::FormRecord]) -> Option<Bank> {
+        forms
+            .iter()
+            .flat_map(|f| f.rows.iter())
+            .find(|r| !r.cell(C::AccountNumber).trim().is_empty())
+            .map(|r| Bank {
+                bank: r.cell(C::Bank).trim().to_owned(),
+                account_name: r.cell(C::AccountName).trim().to_owned(),
+                account_number: r.cell(C::AccountNumber).trim().to_owned(),
+            })
+    }
+}
+
 /// One receiving school in the ledger.
 #[derive(Debug, Clone)]
 pub struct LedgerRow {

@@ -91,6 +91,13 @@
 
   function init() {
     document.querySelectorAll("[data-autosubmit-button]").forEach(function (b) { b.hidden = true; });
+    // A link to a field (the grid's Enter: /forms/1/rows/2/edit#f-c9) puts the caret in it.
+    var id = window.location.hash.slice(1);
+    var field = /^f-c\d+$/.test(id) ? document.getElementById(id) : null;
+    if (field && field.matches("input, select, textarea")) {
+      field.focus();
+      if (field.select) field.select();
+    }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use shuangshi_app::forms::{Edit, Edited};
+use shuangshi_app::ledger::Bank;
 use shuangshi_rules::{Cell, Column, Finding, PersonRow};
 use shuangshi_sheet::write::{Filled, filled_xlsx, template_xlsx};
 use shuangshi_store::forms::CELLS;
@@ -433,6 +434,14 @@ pub async fn page(
     blank[Column::Seq as usize] = (form.rows.len() + 1).to_string();
     blank[Column::Batch as usize] = ctx.batch.params.name.clone();
     blank[Column::Term as usize] = ctx.batch.params.term.clone();
+    // F10: every row of a school carries the same bank details, so a new row starts with the
+    // school's (the account as the page shows it; sent back unchanged it is kept, see `add_row`).
+    if let Some(bank) = Bank::of_forms(&data.forms) {
+        blank[Column::Bank as usize] = bank.bank;
+        blank[Column::AccountName as usize] = bank.account_name;
+        blank[Column::AccountNumber as usize] =
+            disclosure.cell(Column::AccountNumber, &bank.account_number);
+    }
     let units = vec![form.school_name.clone(), form.enterprise_name.clone()];
     Ok(FormPage {
         frame,
@@ -516,13 +525,24 @@ pub async fn add_row(
     let ctx = school_ctx(&state.store, &user).await?;
     school_form(&state, &ctx, id).await?;
     let to = format!("/forms/{id}");
-    let cells = match cells_from(&body) {
+    let mut cells = match cells_from(&body) {
         Ok(c) => c,
         Err(e) => {
             push_flash(&session, Flash::error(e.to_string())).await;
             return Ok(back(&to));
         }
     };
+    // The account the new row was pre-filled with, sent back as the page showed it (masked).
+    let account = Column::AccountNumber as usize;
+    if cells[account].contains('*') {
+        let data = load_school(&state, &ctx).await?;
+        if let Some(bank) = Bank::of_forms(&data.forms)
+            && cells[account]
+                == Disclosure::masked(&user).cell(Column::AccountNumber, &bank.account_number)
+        {
+            cells[account] = bank.account_number;
+        }
+    }
     match state
         .app
         .edit_form(

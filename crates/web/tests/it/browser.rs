@@ -30,7 +30,7 @@ use crate::support::{PASSWORD, TestApp};
 use crate::webdriver::Browser;
 
 /// A scratch directory for the files the clerk chooses in the browser.
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "journey-{name}-{}-{}",
         std::process::id(),
@@ -48,7 +48,7 @@ fn rand_suffix() -> u128 {
 }
 
 /// Signs in through the login page (after clearing the previous user's cookies).
-fn login(b: &Browser, base: &str, user: &User) {
+pub(crate) fn login(b: &Browser, base: &str, user: &User) {
     b.clear_cookies();
     b.goto(&format!("{base}/login"));
     b.fill("#username", &user.username);
@@ -278,7 +278,7 @@ return out.length ? out.concat(hints).slice(0, 16) : [];
 "#;
 
 /// The page fits a screen `width` px wide: nothing scrolls sideways.
-fn assert_fits(b: &Browser, width: u32, what: &str) {
+pub(crate) fn assert_fits(b: &Browser, width: u32, what: &str) {
     let over = b.script(OVERFLOW, json!([]));
     let over: Vec<String> = over
         .as_array()

@@ -15,6 +15,7 @@ mod confirm;
 mod copies;
 mod dashboard;
 mod disclosure;
+mod grid;
 mod layout;
 mod limits;
 mod people;

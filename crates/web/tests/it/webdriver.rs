@@ -135,6 +135,15 @@ pub struct Browser {
     name: String,
 }
 
+/// WebDriver's codes of the keys [`Browser::press`] presses.
+pub const KEY_ENTER: &str = "\u{E007}";
+pub const KEY_LEFT: &str = "\u{E012}";
+pub const KEY_UP: &str = "\u{E013}";
+pub const KEY_RIGHT: &str = "\u{E014}";
+pub const KEY_DOWN: &str = "\u{E015}";
+pub const KEY_END: &str = "\u{E010}";
+pub const KEY_HOME: &str = "\u{E011}";
+
 impl Browser {
     /// Starts chromedriver and a headless Chromium (flags of STACK.md, `--lang=zh-CN`). Panics
     /// with what to install when the binaries are missing: the journey is part of the test suite.
@@ -334,6 +343,25 @@ impl Browser {
             "POST",
             &format!("/element/{id}/value"),
             Some(json!({"text": text})),
+        );
+    }
+
+    /// Presses `keys` on whatever has the focus, one after another, as typed (WebDriver's key
+    /// codes: `KEY_RIGHT`, `KEY_ENTER`, …).
+    pub fn press(&self, keys: &[&str]) {
+        let actions: Vec<Value> = keys
+            .iter()
+            .flat_map(|k| {
+                [
+                    json!({"type": "keyDown", "value": k}),
+                    json!({"type": "keyUp", "value": k}),
+                ]
+            })
+            .collect();
+        self.must(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
         );
     }
 
