@@ -320,13 +320,13 @@ impl FormCtx<'_> {
 fn tally_of(normed: &Normed, rows: &[RowCtx<'_>]) -> Tally {
     let mut t = Tally::default();
     for rc in rows {
-        let post = &rc.row.get(Column::Post).norm;
+        let post = rc.row.get(Column::Post).norm();
         match rc.direction {
             Some(Direction::School) => {
                 t.teachers = t.teachers.saturating_add(1);
                 t.tech_vps = t
                     .tech_vps
-                    .saturating_add(u32::from(*post == normed.school_senior));
+                    .saturating_add(u32::from(post == normed.school_senior));
             }
             Some(Direction::Enterprise) => {
                 t.engineers = t.engineers.saturating_add(1);
@@ -379,13 +379,13 @@ fn direction_of(
     let (enterprise, enterprise_n) = header_name(&form.enterprise);
     let send_cell = row.get(Column::SendingUnit);
     let recv_cell = row.get(Column::ReceivingUnit);
-    let (send, send_n) = (&send_cell.raw, send_cell.norm.as_str());
-    let (recv, recv_n) = (&recv_cell.raw, recv_cell.norm.as_str());
+    let (send, send_n) = (&send_cell.raw, send_cell.norm());
+    let (recv, recv_n) = (&recv_cell.raw, recv_cell.norm());
     let by_post = {
-        let post = &row.get(Column::Post).norm;
-        if normed.school_posts.contains(post) {
+        let post = row.get(Column::Post).norm();
+        if normed.school_posts.iter().any(|p| p == post) {
             Some(Direction::School)
-        } else if normed.enterprise_posts.contains(post) {
+        } else if normed.enterprise_posts.iter().any(|p| p == post) {
             Some(Direction::Enterprise)
         } else {
             None
@@ -393,7 +393,7 @@ fn direction_of(
     };
     let declared = row.get(Column::Direction);
     let stated = if form.has_column(Column::Direction) && !declared.is_empty() {
-        match Direction::parse(&declared.norm) {
+        match Direction::parse(declared.norm()) {
             Some(d) => Some(d),
             None => {
                 return (

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::text::{column_letters, norm};
+use crate::text::{column_letters, norm, norm_if_changed};
 
 /// A column of the form: the 16 official columns in their order, then the supplementary ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -186,12 +186,16 @@ impl Column {
 pub const PART_LABELS: [&str; 4] = ["交流互聘学校", "交流互聘企业", "学校填表人", "联系电话"];
 
 /// One cell as read: the text as written and its normalised form.
+///
+/// The normalised form is kept only when it differs from the text as written (a cell with a space,
+/// a line break or a full-width character); nearly every cell is already normal and shares its
+/// text. Build a cell with [`Cell::text`] or [`Cell::number`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cell {
     /// The value as the file shows it (a number cell as its exact digits).
     pub raw: String,
-    /// The value for deciding: see [`crate::text::norm`].
-    pub norm: String,
+    /// `text::norm(raw)` when it differs from `raw`.
+    normed: Option<Box<str>>,
     /// The file stored a number, not text.
     pub numeric: bool,
     /// A number of more than 15 significant digits: the spreadsheet program has already replaced its
@@ -200,19 +204,42 @@ pub struct Cell {
 }
 
 impl Cell {
+    /// An empty cell.
+    pub const EMPTY: Cell = Cell {
+        raw: String::new(),
+        normed: None,
+        numeric: false,
+        digits_lost: false,
+    };
+
+    /// A text cell.
     pub fn text(raw: impl Into<String>) -> Cell {
         let raw = raw.into();
-        let norm = norm(&raw);
         Cell {
+            normed: norm_if_changed(&raw).map(String::into_boxed_str),
             raw,
-            norm,
             numeric: false,
             digits_lost: false,
         }
     }
 
+    /// A cell the file stored as a number (or a date), shown as `raw`; `digits_lost` as
+    /// [`Cell::digits_lost`].
+    pub fn number(raw: impl Into<String>, digits_lost: bool) -> Cell {
+        Cell {
+            numeric: true,
+            digits_lost,
+            ..Cell::text(raw)
+        }
+    }
+
+    /// The value for deciding: see [`crate::text::norm`].
+    pub fn norm(&self) -> &str {
+        self.normed.as_deref().unwrap_or(&self.raw)
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.norm.is_empty()
+        self.norm().is_empty()
     }
 }
 
@@ -264,12 +291,7 @@ impl PersonRow {
     }
 
     pub fn get(&self, c: Column) -> &Cell {
-        static EMPTY: Cell = Cell {
-            raw: String::new(),
-            norm: String::new(),
-            numeric: false,
-            digits_lost: false,
-        };
+        static EMPTY: Cell = Cell::EMPTY;
         self.cells.get(c as usize).unwrap_or(&EMPTY)
     }
 
@@ -403,6 +425,23 @@ mod tests {
         for c in Column::ALL {
             assert_eq!(Column::from_header(c.template_header()), Some(c), "{c:?}");
         }
+    }
+
+    #[test]
+    fn a_cell_keeps_its_normalised_text_only_when_it_differs() {
+        let plain = Cell::text("张三");
+        assert_eq!((plain.raw.as_str(), plain.norm()), ("张三", "张三"));
+        assert_eq!(plain.normed, None);
+        let spaced = Cell::text("张  三\n");
+        assert_eq!((spaced.raw.as_str(), spaced.norm()), ("张  三\n", "张三"));
+        let wide = Cell::number("１３８", false);
+        assert_eq!((wide.norm(), wide.numeric), ("138", true));
+        assert!(Cell::text(" \u{3000}").is_empty());
+        assert!(!Cell::text(" \u{3000}").raw.is_empty());
+        assert_eq!(Cell::text(""), Cell::EMPTY);
+        assert_eq!(Cell::default(), Cell::EMPTY);
+        // Equal cells compare equal however they were built.
+        assert_eq!(Cell::text(String::from("张 三")), Cell::text("张 三"));
     }
 
     #[test]

@@ -23,10 +23,14 @@ pub fn yuan(amount: i64) -> String {
 /// Chinese text carries no meaningful spaces (「序  号」, 「张  三」); the report still quotes the value as
 /// written, this form is only for deciding.
 pub fn norm(s: &str) -> String {
-    // Most cells are already normal: find the first character that changes, copy up to it.
-    let Some(first) = first_change(s) else {
-        return s.to_string();
-    };
+    norm_if_changed(s).unwrap_or_else(|| s.to_string())
+}
+
+/// [`norm`] of `s` when it differs from `s`; `None` when `s` is already normal (most texts are),
+/// without allocating.
+pub fn norm_if_changed(s: &str) -> Option<String> {
+    // Find the first character that changes, copy up to it.
+    let first = first_change(s)?;
     let mut out = String::with_capacity(s.len());
     out.push_str(&s[..first]);
     for c in s[first..].chars() {
@@ -36,7 +40,7 @@ pub fn norm(s: &str) -> String {
         }
         out.push(c);
     }
-    out
+    Some(out)
 }
 
 /// True when `s` is its own [`norm`] (nothing to narrow, nothing to remove).
@@ -537,6 +541,9 @@ mod tests {
                 .collect();
             prop_assert_eq!(norm(&s), slow.clone());
             prop_assert_eq!(is_norm(&s), slow == s);
+            // Some exactly when normalising changes the text.
+            let changed = (slow != s).then_some(slow);
+            prop_assert_eq!(norm_if_changed(&s), changed);
         }
 
         #[test]

@@ -258,12 +258,7 @@ fn f07_account_is_nine_to_thirty_digits() {
     let m = fails("F07", Severity::Error, Some(5), |f| {
         f.rows[0].set(
             Column::AccountNumber,
-            Cell {
-                raw: "3100020109200012000".into(),
-                norm: "3100020109200012000".into(),
-                numeric: true,
-                digits_lost: true,
-            },
+            Cell::number("3100020109200012000", true),
         )
     });
     assert!(m.contains("文本"), "{m}");

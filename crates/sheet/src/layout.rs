@@ -157,7 +157,7 @@ fn header_at(rows: &[GridRow], i: usize) -> Option<Header> {
     let unknown = rows[last]
         .cells
         .iter()
-        .filter(|(_, c)| !c.norm.is_empty() && Column::from_normed_header(&c.norm).is_none())
+        .filter(|(_, c)| !c.norm().is_empty() && Column::from_normed_header(c.norm()).is_none())
         .map(|(_, c)| c.raw.clone())
         .collect();
     Some(Header {
@@ -173,14 +173,14 @@ fn has_name(row: &GridRow) -> bool {
         && row
             .cells
             .iter()
-            .any(|(_, cell)| cell.norm.trim_end_matches(['*', ':']) == "姓名")
+            .any(|(_, cell)| cell.norm().trim_end_matches(['*', ':']) == "姓名")
 }
 
 /// True when a row holds a value no header has: a number, or a long run of digits (a mobile or
 /// account number typed as text).
 fn looks_like_data(row: &GridRow) -> bool {
     row.cells.iter().any(|(_, c)| {
-        c.numeric || (c.norm.len() >= 5 && c.norm.bytes().all(|b| b.is_ascii_digit()))
+        c.numeric || (c.norm().len() >= 5 && c.norm().bytes().all(|b| b.is_ascii_digit()))
     })
 }
 
@@ -209,16 +209,16 @@ fn pair_columns(upper: &GridRow, lower: &GridRow) -> (Vec<Option<u32>>, Vec<Stri
         let (u, l) = (upper.get(c), lower.get(c));
         let (found, written) = match (u, l) {
             (Some(u), Some(l)) if u.raw == l.raw => {
-                (Column::from_normed_header(&u.norm), u.raw.clone())
+                (Column::from_normed_header(u.norm()), u.raw.clone())
             }
             (Some(u), Some(l)) => (
-                Column::from_normed_header(&format!("{}{}", u.norm, l.norm))
-                    .or_else(|| Column::from_normed_header(&l.norm))
-                    .or_else(|| Column::from_normed_header(&u.norm)),
+                Column::from_normed_header(&format!("{}{}", u.norm(), l.norm()))
+                    .or_else(|| Column::from_normed_header(l.norm()))
+                    .or_else(|| Column::from_normed_header(u.norm())),
                 format!("{}{}", u.raw, l.raw),
             ),
             (Some(x), None) | (None, Some(x)) => {
-                (Column::from_normed_header(&x.norm), x.raw.clone())
+                (Column::from_normed_header(x.norm()), x.raw.clone())
             }
             (None, None) => continue,
         };
@@ -293,7 +293,7 @@ fn plan(file: &str, grid: &Grid) -> Result<Vec<(Form, Vec<usize>)>, Reason> {
                 .cells
                 .iter()
                 .filter_map(|(c, cell)| {
-                    Column::from_normed_header(&cell.norm)
+                    Column::from_normed_header(cell.norm())
                         .filter(|k| !k.is_official())
                         .map(|k| (*c, k))
                 })
@@ -371,7 +371,7 @@ fn normed_text(row: &GridRow, out: &mut String) {
     let mut last: Option<&str> = None;
     for (_, c) in &row.cells {
         if last != Some(c.raw.as_str()) {
-            out.push_str(&c.norm);
+            out.push_str(c.norm());
             last = Some(c.raw.as_str());
         }
     }
@@ -388,7 +388,7 @@ fn header_columns(row: &GridRow) -> Option<Vec<Option<u32>>> {
     }
     let mut columns: Vec<Option<u32>> = vec![None; Column::ALL.len()];
     for (c, cell) in &row.cells {
-        if let Some(k) = Column::from_normed_header(&cell.norm)
+        if let Some(k) = Column::from_normed_header(cell.norm())
             && columns[k as usize].is_none()
         {
             columns[k as usize] = Some(*c);
@@ -442,7 +442,7 @@ fn form_cells<'r>(
         let c = columns.get(k as usize).copied().flatten()?;
         let i = row.cells.binary_search_by_key(&c, |(c, _)| *c).ok()?;
         let (_, cell) = row.cells.get(i)?;
-        (!is_placeholder(&cell.norm)).then_some((k, i, cell))
+        (!is_placeholder(cell.norm())).then_some((k, i, cell))
     })
 }
 
@@ -471,7 +471,7 @@ fn take_person_row(row: GridRow, cols: &[(u32, Column)]) -> PersonRow {
     for (c, cell) in row.cells {
         while wanted.next_if(|(w, _)| *w < c).is_some() {}
         if let Some((_, k)) = wanted.next_if(|(w, _)| *w == c)
-            && !is_placeholder(&cell.norm)
+            && !is_placeholder(cell.norm())
             && let Some(slot) = cells.get_mut(*k as usize)
         {
             *slot = cell;

@@ -44,12 +44,12 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
         let t = if title.is_empty() {
             Level::Nothing
         } else {
-            ctx.dict.title_level_normed(&title.norm)
+            ctx.dict.title_level_normed(title.norm())
         };
         let s = if skill.is_empty() {
             Level::Nothing
         } else {
-            ctx.dict.skill_level_normed(&skill.norm)
+            ctx.dict.skill_level_normed(skill.norm())
         };
         let title_ok = matches!(t, Level::Known(l) if l >= ctx.dict.min_title);
         let skill_ok = matches!(s, Level::Known(l) if l >= ctx.dict.min_skill);

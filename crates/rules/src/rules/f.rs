@@ -258,7 +258,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
     }
     // F02
     let cell = row.get(Column::Batch);
-    if !cell.is_empty() && parse_batch_number(&cell.norm) != Some(batch.number) {
+    if !cell.is_empty() && parse_batch_number(cell.norm()) != Some(batch.number) {
         out.push(fc.cell_finding(
             &F02,
             row,
@@ -268,7 +268,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
     }
     // F03
     let cell = row.get(Column::Term);
-    if !cell.is_empty() && parse_term(&cell.norm) != ctx.normed.term {
+    if !cell.is_empty() && parse_term(cell.norm()) != ctx.normed.term {
         out.push(fc.cell_finding(
             &F03,
             row,
@@ -281,7 +281,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
     }
     // F04
     let cell = row.get(Column::Mobile);
-    if !cell.is_empty() && parse_mobile(&cell.norm).is_none() {
+    if !cell.is_empty() && parse_mobile(cell.norm()).is_none() {
         out.push(fc.cell_finding(
             &F04,
             row,
@@ -295,7 +295,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
     // F05
     for col in [Column::Bank, Column::AccountName] {
         let cell = row.get(col);
-        if cell.norm.contains("零余额") {
+        if cell.norm().contains("零余额") {
             out.push(fc.cell_finding(
                 &F05,
                 row,
@@ -323,7 +323,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
                 ),
             ));
         } else {
-            let digits = digits_ignoring(&cell.norm, &[]);
+            let digits = digits_ignoring(cell.norm(), &[]);
             let ok = digits.as_ref().is_some_and(|d| (9..=30).contains(&d.len()));
             if !ok {
                 out.push(fc.cell_finding(
@@ -361,7 +361,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
             Direction::School => &batch.posts.school,
             Direction::Enterprise => &batch.posts.enterprise,
         };
-        if !ctx.normed.posts(d).contains(&cell.norm) {
+        if !ctx.normed.posts(d).iter().any(|p| p == cell.norm()) {
             out.push(fc.cell_finding(
                 &F09,
                 row,
@@ -380,7 +380,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
 fn check_account_name(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &mut Vec<Finding>) {
     let row = rc.row;
     let cell = row.get(Column::AccountName);
-    if cell.is_empty() || cell.norm.contains("零余额") {
+    if cell.is_empty() || cell.norm().contains("零余额") {
         return;
     }
     let (header, header_norm) = fc
@@ -392,19 +392,22 @@ fn check_account_name(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &mu
     if header.trim().is_empty() && registered.is_none() {
         return; // F12 reports the missing school; there is nothing to compare with.
     }
-    let matches = same_org_normed(ctx.registry, &cell.norm, header_norm)
-        || fc.school_org_norm.as_ref().is_some_and(|r| *r == cell.norm);
+    let matches = same_org_normed(ctx.registry, cell.norm(), header_norm)
+        || fc
+            .school_org_norm
+            .as_ref()
+            .is_some_and(|r| *r == cell.norm());
     if matches {
         return;
     }
     let expected = registered.unwrap_or(header);
-    let why = if cell.norm == row.get(Column::Name).norm {
+    let why = if cell.norm() == row.get(Column::Name).norm() {
         "是个人姓名；开户名必须是学校对公账户的户名".to_string()
     } else if fc
         .form
         .enterprise
         .as_ref()
-        .is_some_and(|e| e.norm == cell.norm)
+        .is_some_and(|e| e.norm == cell.norm())
     {
         "是企业名称；补助经费拨付给学校，开户名应为学校".to_string()
     } else {
@@ -449,10 +452,10 @@ pub(crate) fn check_school_accounts<'a>(ctx: &Ctx<'a>, out: &mut Vec<Finding>) {
                         continue;
                     }
                     match &mut run {
-                        Some((value, rows, _)) if *value == cell.norm => *rows += 1,
+                        Some((value, rows, _)) if *value == cell.norm() => *rows += 1,
                         _ => {
                             count_run(run.take());
-                            run = Some((&cell.norm, 1, order));
+                            run = Some((cell.norm(), 1, order));
                         }
                     }
                     order += 1;
@@ -473,7 +476,7 @@ pub(crate) fn check_school_accounts<'a>(ctx: &Ctx<'a>, out: &mut Vec<Finding>) {
             let mut common_raw = common.to_string();
             'find: for fc in &forms {
                 for rc in &fc.rows {
-                    if key(&rc.row.get(col).norm) == common {
+                    if key(rc.row.get(col).norm()) == common {
                         common_raw = rc.row.get(col).raw.clone();
                         break 'find;
                     }
@@ -482,7 +485,7 @@ pub(crate) fn check_school_accounts<'a>(ctx: &Ctx<'a>, out: &mut Vec<Finding>) {
             for fc in &forms {
                 for rc in &fc.rows {
                     let cell = rc.row.get(col);
-                    if !cell.is_empty() && key(&cell.norm) != common {
+                    if !cell.is_empty() && key(cell.norm()) != common {
                         out.push(fc.cell_finding(
                             &F10,
                             rc.row,

@@ -266,7 +266,7 @@ fn check_fields(ctx: &Ctx<'_>, st: &Standing<'_, '_>, out: &mut Vec<Finding>) {
         .filter(|f| !f.raw.trim().is_empty())
         .collect();
     // Each distinct field once, normalised, for matching.
-    let mut distinct: Vec<&str> = incoming.iter().map(|c| c.norm.as_str()).collect();
+    let mut distinct: Vec<&str> = incoming.iter().map(|c| c.norm()).collect();
     distinct.sort_unstable();
     distinct.dedup();
     for fc in &st.forms {
@@ -279,7 +279,7 @@ fn check_fields(ctx: &Ctx<'_>, st: &Standing<'_, '_>, out: &mut Vec<Finding>) {
             if cell.is_empty()
                 || distinct
                     .iter()
-                    .any(|i| fields_correspond_normed(&cell.norm, i, generic))
+                    .any(|i| fields_correspond_normed(cell.norm(), i, generic))
             {
                 continue;
             }

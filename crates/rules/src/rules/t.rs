@@ -56,7 +56,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
             .normed
             .teacher_qualifications
             .iter()
-            .any(|q| cell.norm.contains(q.as_str()))
+            .any(|q| cell.norm().contains(q.as_str()))
     {
         out.push(fc.cell_finding(
             &T01,
@@ -71,7 +71,7 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
     // T02
     let cell = row.get(Column::Title);
     if !cell.is_empty() {
-        match ctx.dict.title_level_normed(&cell.norm) {
+        match ctx.dict.title_level_normed(cell.norm()) {
             Level::Known(l) if l >= ctx.dict.min_title => {}
             Level::Known(_) | Level::Nothing => out.push(fc.cell_finding(
                 &T02,
@@ -102,12 +102,12 @@ pub(crate) fn check_row(ctx: &Ctx<'_>, fc: &FormCtx<'_>, rc: &RowCtx<'_>, out: &
     );
     // T04
     let cell = row.get(Column::Priority);
-    if fc.form.has_column(Column::Priority) && !cell.is_empty() && !says_nothing(&cell.norm) {
+    if fc.form.has_column(Column::Priority) && !cell.is_empty() && !says_nothing(cell.norm()) {
         let known = ctx
             .normed
             .priority_conditions
             .iter()
-            .any(|p| cell.norm.contains(p.as_str()));
+            .any(|p| cell.norm().contains(p.as_str()));
         let tail = if !known {
             format!(
                 "：填写为「{}」，不是通知列出的优先条件（骨干教师、学科（专业）带头人、优秀教师、优秀教育工作者），遴选时请人工判断",
@@ -153,7 +153,7 @@ pub(crate) fn years(
         out.push(f);
         return;
     }
-    match parse_years(&cell.norm) {
+    match parse_years(cell.norm()) {
         Some(y) if y >= min => {}
         Some(_) => out.push(fc.cell_finding(
             rule,

@@ -261,7 +261,7 @@ impl<'a> Budget<'a> {
                 continue;
             }
             let filled = area.cells().saturating_sub(1);
-            let per_cell = (value.raw.len() + value.norm.len()) as u64;
+            let per_cell = (value.raw.len() + value.norm().len()) as u64;
             self.merge_cells = self.merge_cells.saturating_add(filled);
             self.merge_bytes = self
                 .merge_bytes

@@ -22,7 +22,6 @@ use std::io::{BufReader, Cursor, Read};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use shuangshi_rules::Cell;
-use shuangshi_rules::text::norm;
 
 use super::{Budget, value};
 use crate::grid::{Grid, Rect};
@@ -400,7 +399,7 @@ impl<'l> Content<'l> {
                     };
                     self.budget.cell(&table.place, row32, col32)?;
                     if r > 0 || k > 0 {
-                        let bytes = (value.raw.len() + value.norm.len()) as u64;
+                        let bytes = (value.raw.len() + value.norm().len()) as u64;
                         self.copied = self.copied.saturating_add(bytes);
                         if self.copied > limits.max_merge_bytes {
                             return Err(Reason::SheetTooLarge(format!(
@@ -444,12 +443,7 @@ fn cell_value(cell: OdsCell) -> Result<Option<Cell>, Reason> {
             .map(|b| value::boolean(b.eq_ignore_ascii_case("true") || b == "1")),
         _ => match cell.string {
             Some(s) if !s.is_empty() => Some(Cell::text(s)),
-            _ => (!text.is_empty()).then(|| Cell {
-                norm: norm(&text),
-                raw: text,
-                numeric: false,
-                digits_lost: false,
-            }),
+            _ => (!text.is_empty()).then(|| Cell::text(text)),
         },
     })
 }

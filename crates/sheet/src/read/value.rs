@@ -1,11 +1,10 @@
 //! Spreadsheet values as [`Cell`]s: numbers as their exact digits, dates as the user sees them
 //! (the cell's own format where the reader has it, else 「2024年2月26日」).
 //!
-//! Shared by the xlsx and xls readers. `norm` is always `text::norm(raw)`.
+//! Shared by the xlsx and xls readers. [`Cell::norm`] is always `text::norm(raw)`.
 
 use calamine::{CellErrorType, Data, DataRef, ExcelDateTime};
 use shuangshi_rules::Cell;
-use shuangshi_rules::text::norm;
 
 /// Excel cannot show more than 15 significant digits: from 1e15 on, a typed number has lost digits.
 const EXACT_DIGITS_LIMIT: f64 = 1e15;
@@ -45,12 +44,7 @@ pub(crate) fn from_data(v: &Data) -> Option<Cell> {
 }
 
 fn numeric(raw: String, digits_lost: bool) -> Cell {
-    Cell {
-        norm: norm(&raw),
-        raw,
-        numeric: true,
-        digits_lost,
-    }
+    Cell::number(raw, digits_lost)
 }
 
 /// A number cell: an integral value as its exact integer (13812345678.0 → "13812345678"), other
@@ -346,10 +340,7 @@ mod tests {
         );
         assert_eq!(from_data(&Data::Empty), None);
         let c = from_data_ref(&DataRef::SharedString("１３８ 1234")).unwrap_or_default();
-        assert_eq!(
-            (c.raw.as_str(), c.norm.as_str()),
-            ("１３８ 1234", "1381234")
-        );
+        assert_eq!((c.raw.as_str(), c.norm()), ("１３８ 1234", "1381234"));
         assert!(!c.numeric);
     }
 }

@@ -110,10 +110,7 @@ fn xlsx_values_numbers_dates_and_merges() {
     assert_eq!(text(g, 2, 0), Some("序号"));
 
     let name = g.get(3, 2).unwrap();
-    assert_eq!(
-        (name.raw.as_str(), name.norm.as_str()),
-        (" 张  三 ", "张三")
-    );
+    assert_eq!((name.raw.as_str(), name.norm()), (" 张  三 ", "张三"));
     assert_eq!(text(g, 3, 0), Some("1"));
 
     let mobile = g.get(3, 3).unwrap();
@@ -131,7 +128,7 @@ fn xlsx_values_numbers_dates_and_merges() {
     // Full-width digits stay in raw; norm is half-width.
     let full = g.get(4, 3).unwrap();
     assert_eq!(full.raw, "１３８１２３４５６７８");
-    assert_eq!(full.norm, "13812345678");
+    assert_eq!(full.norm(), "13812345678");
     assert!(!full.numeric);
 
     assert_eq!(text(g, 7, 0), Some("合并"));
@@ -715,7 +712,7 @@ fn xls_strings_numbers_and_merges() {
     assert!(g.get(2, 15).unwrap().digits_lost);
     let full = g.get(3, 9).unwrap();
     assert_eq!(
-        (full.raw.as_str(), full.norm.as_str()),
+        (full.raw.as_str(), full.norm()),
         ("１３８　１２３４", "1381234")
     );
     assert_eq!(g.merges.len(), 2);
@@ -860,7 +857,7 @@ fn docx_paragraphs_and_a_table_with_spans_and_vertical_merges() {
         Some("交流互聘学校（盖章）：重庆某某职业技术学院")
     );
     assert_eq!(text(g, 2, 0), Some("序\n号"));
-    assert_eq!(g.get(2, 0).unwrap().norm, "序号");
+    assert_eq!(g.get(2, 0).unwrap().norm(), "序号");
     assert_eq!(text(g, 2, 1), Some("姓名"));
     assert_eq!(text(g, 2, 2), Some("姓名"));
     assert_eq!(text(g, 2, 3), Some("手机号码"));

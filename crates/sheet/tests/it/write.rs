@@ -377,11 +377,7 @@ fn finding(rule: &str, severity: Severity, sheet: Option<&str>, cell: Option<&st
 }
 
 fn numeric(raw: &str, digits_lost: bool) -> Cell {
-    Cell {
-        numeric: true,
-        digits_lost,
-        ..Cell::text(raw)
-    }
+    Cell::number(raw, digits_lost)
 }
 
 fn small_grid() -> Grid {
