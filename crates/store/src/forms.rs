@@ -276,7 +276,7 @@ pub fn content_hash(
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
-fn content_hash_of(c: &FormContent) -> String {
+pub(crate) fn content_hash_of(c: &FormContent) -> String {
     content_hash(
         &c.header_school,
         &c.header_enterprise,
@@ -287,7 +287,7 @@ fn content_hash_of(c: &FormContent) -> String {
 }
 
 /// The row's cells as stored (a JSON array), refusing a row of the wrong width.
-fn cells_json(cells: &[String]) -> Result<String, StoreError> {
+pub(crate) fn cells_json(cells: &[String]) -> Result<String, StoreError> {
     if cells.len() != CELLS {
         return Err(StoreError::Invalid(format!(
             "每行应有 {CELLS} 个单元格，实际为 {} 个",
