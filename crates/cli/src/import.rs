@@ -343,13 +343,13 @@ fn readers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+/// A file to lay out: its place in the walk, its name as shown and its bytes (or why it cannot be
+/// read).
+type Job = (usize, String, Result<Vec<u8>, String>);
+
 /// Reads the bytes of every item in order (files from disk, zip entries from their archive)
 /// and sends them on, numbered; stops when the receiver is gone.
-fn read_items(
-    items: Vec<Item>,
-    limits: &Limits,
-    tx: &std::sync::mpsc::SyncSender<(usize, String, Result<Vec<u8>, String>)>,
-) {
+fn read_items(items: Vec<Item>, limits: &Limits, tx: &std::sync::mpsc::SyncSender<Job>) {
     let mut n = 0usize;
     let mut send = |shown: String, bytes: Result<Vec<u8>, String>| {
         let sent = tx.send((n, shown, bytes)).is_ok();
@@ -402,7 +402,7 @@ enum Ahead {
 /// Guards, reads and lays out the files the reader sends, until it is done or the receiver is
 /// gone (one such thread per core).
 fn lay_out(
-    jobs: &std::sync::Mutex<std::sync::mpsc::Receiver<(usize, String, Result<Vec<u8>, String>)>>,
+    jobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>,
     tx: &tokio::sync::mpsc::Sender<(usize, Ahead)>,
 ) {
     loop {
