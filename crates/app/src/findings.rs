@@ -102,7 +102,7 @@ impl Drop for Pending {
     }
 }
 
-fn findings_of(records: Vec<FindingRecord>) -> Result<Vec<Finding>> {
+pub(crate) fn findings_of(records: Vec<FindingRecord>) -> Result<Vec<Finding>> {
     records
         .into_iter()
         .map(|r| {
@@ -289,7 +289,136 @@ pub fn place(people: &AffectedPeople, batch_names: &HashMap<i64, String>) -> Vec
     out
 }
 
+/// A school's report from its forms, its check (the school's findings and each form's) and the
+/// duplicate findings placed on its forms: what [`App::school_report`] answers.
+pub(crate) fn assemble(
+    batch: &BatchRecord,
+    forms: Vec<FormRecord>,
+    school: Vec<FindingRecord>,
+    checks: &HashMap<i64, StoredFormCheck>,
+    placed: Vec<PlacedFinding>,
+) -> Result<SchoolReport> {
+    let mut findings = findings_of(school)?;
+    let mut summaries = Vec::new();
+    let mut tally = Tally::default();
+    for form in &forms {
+        let check = checks.get(&form.id);
+        let t = check.map(|c| c.tally).unwrap_or_default();
+        tally += t;
+        summaries.push(summary(form, t));
+        if let Some(c) = check {
+            findings.extend(findings_of(c.findings.clone())?);
+        }
+    }
+    findings.extend(findings_of(
+        placed.into_iter().map(|p| p.finding).collect(),
+    )?);
+    let school_name = forms.first().map(|f| f.school_name.clone());
+    let mut report = Report::new(&batch.params.name, summaries, findings);
+    report.tally = tally;
+    report.schools = school_name
+        .map(|school| vec![SchoolTally { school, tally }])
+        .unwrap_or_default();
+    Ok(SchoolReport {
+        forms,
+        report,
+        tally,
+    })
+}
+
+/// A computed check's form checks as they are stored.
+pub(crate) fn stored_forms(check: &SchoolCheck) -> HashMap<i64, StoredFormCheck> {
+    check
+        .forms
+        .iter()
+        .map(|f| {
+            (
+                f.form_id,
+                StoredFormCheck {
+                    form_id: f.form_id,
+                    school_id: check.school_id,
+                    form_version: f.form_version,
+                    tally: f.tally,
+                    findings: f.findings.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
 impl App {
+    /// The checks of many schools of one batch, computed from their forms as read (on blocking
+    /// threads, one group per core) and stored in one transaction
+    /// ([`shuangshi_store::Store::save_school_checks`]), the schools' turns held meanwhile: what
+    /// [`App::refresh_school_with`] does for each, for an import that changed many schools. Returns
+    /// each school with its forms and its check, `None` when its forms changed meanwhile and
+    /// nothing of it was stored (the caller refreshes it alone).
+    pub(crate) async fn refresh_schools_with(
+        &self,
+        batch: &BatchRecord,
+        registry: &shuangshi_rules::Registry,
+        schools: Vec<(i64, Vec<FormRecord>)>,
+    ) -> Result<Vec<(i64, Vec<FormRecord>, Option<SchoolCheck>)>> {
+        if schools.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut ids: Vec<i64> = schools.iter().map(|(s, _)| *s).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let turns: Vec<Turn> = ids.iter().map(|&s| self.turns.of(batch.id, s)).collect();
+        let mut held = Vec::with_capacity(turns.len());
+        for t in &turns {
+            held.push(t.lock.lock().await);
+        }
+        let batch_names: HashMap<i64, String> = self
+            .store
+            .list_batches()
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b.name))
+            .collect();
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let per = schools.len().div_ceil(cores).max(1);
+        let mut groups = Vec::new();
+        let mut rest = schools.into_iter();
+        loop {
+            let group: Vec<(i64, Vec<FormRecord>)> = rest.by_ref().take(per).collect();
+            if group.is_empty() {
+                break;
+            }
+            let (b, r) = (batch.clone(), registry.clone());
+            groups.push(tokio::task::spawn_blocking(move || {
+                group
+                    .into_iter()
+                    .map(|(school_id, forms)| {
+                        let mut check = compute(&b, &r, &forms);
+                        check.school_id = school_id;
+                        (school_id, forms, check)
+                    })
+                    .collect::<Vec<_>>()
+            }));
+        }
+        let mut computed = Vec::new();
+        for g in groups {
+            computed.extend(g.await.map_err(Error::Task)?);
+        }
+        let (read, checks): (Vec<(i64, Vec<FormRecord>)>, Vec<SchoolCheck>) = computed
+            .into_iter()
+            .map(|(school_id, forms, check)| ((school_id, forms), check))
+            .unzip();
+        let stored = self
+            .store
+            .save_school_checks(&checks, move |people| place(people, &batch_names))
+            .await?;
+        drop(held);
+        Ok(read
+            .into_iter()
+            .zip(checks)
+            .zip(stored)
+            .map(|(((school_id, forms), check), ok)| (school_id, forms, ok.then_some(check)))
+            .collect())
+    }
+
     /// Computes a school's check and stores it (see the module docs). Called by every use case
     /// that changes a school's forms, after its change.
     pub async fn refresh_school(&self, batch: &BatchRecord, school_id: i64) -> Result<()> {
@@ -389,32 +518,7 @@ impl App {
         let placed = self.store.placed_findings(scope, &ids).await?;
         let checks: HashMap<i64, StoredFormCheck> =
             stored.forms.into_iter().map(|c| (c.form_id, c)).collect();
-        let mut findings = findings_of(stored.findings)?;
-        let mut summaries = Vec::new();
-        let mut tally = Tally::default();
-        for form in &forms {
-            let check = checks.get(&form.id);
-            let t = check.map(|c| c.tally).unwrap_or_default();
-            tally += t;
-            summaries.push(summary(form, t));
-            if let Some(c) = check {
-                findings.extend(findings_of(c.findings.clone())?);
-            }
-        }
-        findings.extend(findings_of(
-            placed.into_iter().map(|p| p.finding).collect(),
-        )?);
-        let school_name = forms.first().map(|f| f.school_name.clone());
-        let mut report = Report::new(&batch.params.name, summaries, findings);
-        report.tally = tally;
-        report.schools = school_name
-            .map(|school| vec![SchoolTally { school, tally }])
-            .unwrap_or_default();
-        Ok(Some(SchoolReport {
-            forms,
-            report,
-            tally,
-        }))
+        assemble(batch, forms, stored.findings, &checks, placed).map(Some)
     }
 
     /// One form in scope with its own and its duplicate findings (an enterprise's view: no

@@ -4,25 +4,38 @@
 //! (交流互聘学校 / 交流互聘企业) against the registry, by normalised name ([`norm`]); the file name is
 //! a hint only when the header leaves a name blank, and the result then says so. A name that is
 //! not in the registry is never guessed: the form is not imported and the closest registered name
-//! is quoted. The partnership is recorded as confirmed by the commission
-//! ([`shuangshi_store::Store::confirm_partnership_by_commission`], audited as such), and the form
-//! replaces that partnership's rows all or nothing as [`App::replace_content`] does (checked in
-//! place, then one transaction); the same file imported twice changes nothing. A school's check
-//! ([`App::refresh_school`]) is computed and stored once its forms in the run are in, not after
-//! each form, and always before the report.
+//! is quoted. The partnership is recorded as confirmed by the commission (audited as such, as
+//! [`shuangshi_store::Store::confirm_partnership_by_commission`] records it), and the form replaces
+//! that partnership's rows all or nothing as [`App::replace_content`] does; the same file imported
+//! twice changes nothing. The forms are written [`CHUNK`] at a time, one write transaction per
+//! chunk ([`shuangshi_store::Store::import_forms`]; a form that fails is tried alone, so the others
+//! land and the report names it). A school's check is computed once its forms in the run are in,
+//! not after each form, and the checks of the schools settled together are stored in one
+//! transaction ([`shuangshi_store::Store::save_school_checks`]); a form's own findings in the
+//! result are those stored, and the per-school report is assembled from the checks just stored and
+//! the duplicate findings as they stand at the end.
 //!
 //! The command line walks the files and prints; everything decided about a form is decided here.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use shuangshi_rules::text::norm;
-use shuangshi_rules::{Finding, Form, HeaderName, Registry, Severity};
+use shuangshi_rules::{Finding, FindingRecord, Form, HeaderName, Registry, Severity};
 use shuangshi_sheet::guard::Limits;
-use shuangshi_store::{BatchRecord, FormContent, FormRecord, OrgFilter, PageRequest, StoreError};
+use shuangshi_store::checks::stamp;
+use shuangshi_store::{
+    BatchRecord, FormContent, FormRecord, ImportItem, OrgFilter, PageRequest, PlacedFinding,
+    StoreError, StoredFormCheck, StoredSchoolCheck,
+};
 
 use crate::checks::{check_school, is_school_level, rules_forms, tidy};
 use crate::error::{Error, Result};
+use crate::findings::{assemble, findings_of, stored_forms};
 use crate::{Actor, App, Scope};
+
+/// Forms handed to the store at a time ([`shuangshi_store::Store::import_forms`]: one write
+/// transaction each, unless one of its forms fails).
+pub const CHUNK: usize = 64;
 
 /// A registered organisation, as the import looks it up.
 #[derive(Debug, Clone)]
@@ -176,6 +189,56 @@ impl ReadFile {
     }
 }
 
+/// A form's place in a file whose result is held back until its school's check is stored.
+#[derive(Debug)]
+enum Slot {
+    /// Being written.
+    Writing,
+    /// Stored; `done` once its own findings are in.
+    Form {
+        import: FormImport,
+        form_id: i64,
+        done: bool,
+    },
+    NotImported(NotImported),
+}
+
+/// A file whose result is not returned yet.
+#[derive(Debug)]
+struct Held {
+    slots: Vec<Slot>,
+}
+
+impl Held {
+    fn complete(&self) -> bool {
+        self.slots.iter().all(|s| match s {
+            Slot::Writing => false,
+            Slot::Form { done, .. } => *done,
+            Slot::NotImported(_) => true,
+        })
+    }
+}
+
+/// A school's forms and its check as the import stored (or found) it, for the report.
+#[derive(Debug)]
+struct Settled {
+    forms: Vec<FormRecord>,
+    /// The findings about the school as a whole.
+    school: Vec<FindingRecord>,
+    /// Each form's own findings and tally, by form id.
+    checks: HashMap<i64, StoredFormCheck>,
+}
+
+impl Settled {
+    fn stored(forms: Vec<FormRecord>, stored: StoredSchoolCheck) -> Settled {
+        Settled {
+            forms,
+            school: stored.findings,
+            checks: stored.forms.into_iter().map(|c| (c.form_id, c)).collect(),
+        }
+    }
+}
+
 /// An import into one batch: the registry is read once, the schools touched are remembered for
 /// the report.
 #[derive(Debug)]
@@ -193,6 +256,12 @@ pub struct Importer {
     /// computed once, when the import moves on to another school or reports
     /// (`settle`).
     unsettled: BTreeSet<i64>,
+    /// Schools with forms waiting for their own findings (changed or not).
+    awaiting: BTreeSet<i64>,
+    /// Files not returned yet, in order.
+    held: VecDeque<Held>,
+    /// The schools settled in this run, for the report.
+    settled: HashMap<i64, Settled>,
 }
 
 impl Importer {
@@ -244,6 +313,9 @@ impl Importer {
             by_norm,
             touched: BTreeMap::new(),
             unsettled: BTreeSet::new(),
+            awaiting: BTreeSet::new(),
+            held: VecDeque::new(),
+            settled: HashMap::new(),
         })
     }
 
@@ -323,16 +395,188 @@ impl Importer {
         }
     }
 
-    /// Reads one file (on a blocking thread) and imports each of its forms.
-    pub async fn file(&mut self, file: String, bytes: Vec<u8>) -> Result<FileImport> {
+    /// Reads one file (on a blocking thread) and imports each of its forms; see
+    /// [`Importer::import_files`] for when its result comes back.
+    pub async fn file(&mut self, file: String, bytes: Vec<u8>) -> Result<Vec<FileImport>> {
         let read = tokio::task::spawn_blocking(move || ReadFile::read(file, &bytes))
             .await
             .map_err(Error::Task)?;
-        self.import(read).await
+        self.import_files(vec![read]).await
     }
 
-    /// Imports each form of a file already read ([`ReadFile::read`]).
-    pub async fn import(&mut self, read: ReadFile) -> Result<FileImport> {
+    /// The school and enterprise a form's header line names, the header set to their registered
+    /// names, and how a blank name was filled from the file name.
+    fn name(
+        &self,
+        file: &str,
+        form: &mut Form,
+    ) -> std::result::Result<(OrgRef, OrgRef, Option<String>), String> {
+        let (school, school_note) = self.resolve(Side::School, form.school.as_ref(), file)?;
+        let (enterprise, enterprise_note) =
+            self.resolve(Side::Enterprise, form.enterprise.as_ref(), file)?;
+        let note = match (school_note, enterprise_note) {
+            (None, None) => None,
+            (a, b) => Some(a.into_iter().chain(b).collect::<Vec<_>>().join("；")),
+        };
+        form.school = Some(HeaderName::new(&school.name));
+        form.enterprise = Some(HeaderName::new(&enterprise.name));
+        Ok((school, enterprise, note))
+    }
+
+    /// Imports the forms of files already read ([`ReadFile::read`]), in order: the forms written
+    /// [`CHUNK`] at a time ([`shuangshi_store::Store::import_forms`]: one write transaction per
+    /// chunk, each form all or nothing), then the checks of the schools changed stored together.
+    /// A school's check is computed once the import has moved on to another school (the school of
+    /// the last form here may continue in the next files), so a file's result — its forms with
+    /// their own findings as stored — comes back once the checks of its schools are stored: the
+    /// files returned are those complete, in order; [`Importer::finish`] returns the rest. A dry
+    /// run checks each form in place and returns every file at once.
+    pub async fn import_files(&mut self, reads: Vec<ReadFile>) -> Result<Vec<FileImport>> {
+        if self.dry_run {
+            let mut out = Vec::with_capacity(reads.len());
+            for read in reads {
+                out.push(self.dry_file(read).await?);
+            }
+            return Ok(out);
+        }
+        // Each form named, before any database work.
+        let mut wanted: Vec<(usize, usize, FormImport)> = Vec::new();
+        let mut items: Vec<ImportItem> = Vec::new();
+        let mut open = None;
+        for read in reads {
+            let ReadFile { file, forms } = read;
+            let mut held = Held { slots: Vec::new() };
+            match forms {
+                Err(reason) => held.slots.push(Slot::NotImported(NotImported {
+                    file,
+                    sheet: None,
+                    reason,
+                })),
+                Ok(forms) => {
+                    for mut form in forms {
+                        let sheet = form.sheet.clone();
+                        match self.name(&file, &mut form) {
+                            Ok((school, enterprise, note)) => {
+                                let mut content = FormContent::from_rules_form(&form);
+                                content.header_school = school.name.clone();
+                                content.header_enterprise = enterprise.name.clone();
+                                open = Some(school.id);
+                                wanted.push((
+                                    self.held.len(),
+                                    held.slots.len(),
+                                    FormImport {
+                                        file: file.clone(),
+                                        sheet,
+                                        school_id: school.id,
+                                        school: school.name,
+                                        enterprise: enterprise.name,
+                                        people: content.rows.len(),
+                                        errors: 0,
+                                        warnings: 0,
+                                        error_findings: Vec::new(),
+                                        changed: false,
+                                        partnership_confirmed: false,
+                                        note,
+                                    },
+                                ));
+                                items.push(ImportItem {
+                                    school_id: school.id,
+                                    enterprise_id: enterprise.id,
+                                    content,
+                                });
+                                held.slots.push(Slot::Writing);
+                            }
+                            Err(reason) => held.slots.push(Slot::NotImported(NotImported {
+                                file: file.clone(),
+                                sheet,
+                                reason,
+                            })),
+                        }
+                    }
+                }
+            }
+            self.held.push_back(held);
+        }
+        // The forms written, a chunk per transaction.
+        let store = self.app.store().clone();
+        let mut wanted = wanted.into_iter();
+        for chunk in items.chunks(CHUNK) {
+            let results = store
+                .import_forms(self.batch.id, chunk, &self.actor)
+                .await?;
+            for (result, (file, slot, mut import)) in results.into_iter().zip(wanted.by_ref()) {
+                let filled = match result {
+                    Ok(done) => {
+                        let changed = done.changed || done.confirmed;
+                        import.changed = changed;
+                        import.partnership_confirmed = done.confirmed;
+                        let entry = self
+                            .touched
+                            .entry(import.school_id)
+                            .or_insert_with(|| (import.school.clone(), 0, 0, 0));
+                        entry.1 += 1;
+                        entry.2 += import.people;
+                        entry.3 += usize::from(changed);
+                        if changed {
+                            self.unsettled.insert(import.school_id);
+                        }
+                        self.awaiting.insert(import.school_id);
+                        Slot::Form {
+                            import,
+                            form_id: done.form_id,
+                            done: false,
+                        }
+                    }
+                    Err(
+                        e @ (StoreError::State(_)
+                        | StoreError::Conflict(_)
+                        | StoreError::Invalid(_)
+                        | StoreError::VersionConflict { .. }),
+                    ) => Slot::NotImported(NotImported {
+                        file: import.file,
+                        sheet: import.sheet,
+                        reason: e.to_string(),
+                    }),
+                    Err(e) => return Err(e.into()),
+                };
+                if let Some(s) = self.held.get_mut(file).and_then(|h| h.slots.get_mut(slot)) {
+                    *s = filled;
+                }
+            }
+        }
+        // The schools before the last one are complete for now.
+        self.settle(open).await?;
+        Ok(self.complete())
+    }
+
+    /// Stores the checks still due and returns the files not returned yet.
+    pub async fn finish(&mut self) -> Result<Vec<FileImport>> {
+        self.settle(None).await?;
+        Ok(self.complete())
+    }
+
+    /// The files at the front whose forms all have their findings.
+    fn complete(&mut self) -> Vec<FileImport> {
+        let mut out = Vec::new();
+        while self.held.front().is_some_and(Held::complete) {
+            let Some(held) = self.held.pop_front() else {
+                break;
+            };
+            let mut done = FileImport::default();
+            for slot in held.slots {
+                match slot {
+                    Slot::Form { import, .. } => done.forms.push(import),
+                    Slot::NotImported(n) => done.not_imported.push(n),
+                    Slot::Writing => {}
+                }
+            }
+            out.push(done);
+        }
+        out
+    }
+
+    /// A file checked as a dry run: each form among the school's stored forms, nothing stored.
+    async fn dry_file(&mut self, read: ReadFile) -> Result<FileImport> {
         let ReadFile { file, forms } = read;
         let mut out = FileImport::default();
         let forms = match forms {
@@ -348,22 +592,12 @@ impl Importer {
         };
         for form in forms {
             let sheet = form.sheet.clone();
-            match self.form(&file, form).await {
+            match self.dry_form(&file, form).await {
                 Ok(done) => out.forms.push(done),
                 Err(Error::Refused(r)) => out.not_imported.push(NotImported {
                     file: file.clone(),
                     sheet,
                     reason: r.message,
-                }),
-                Err(Error::Store(
-                    e @ (StoreError::State(_)
-                    | StoreError::Conflict(_)
-                    | StoreError::Invalid(_)
-                    | StoreError::VersionConflict { .. }),
-                )) => out.not_imported.push(NotImported {
-                    file: file.clone(),
-                    sheet,
-                    reason: e.to_string(),
                 }),
                 Err(e) => return Err(e),
             }
@@ -371,102 +605,40 @@ impl Importer {
         Ok(out)
     }
 
-    async fn form(&mut self, file: &str, mut form: Form) -> Result<FormImport> {
+    async fn dry_form(&mut self, file: &str, mut form: Form) -> Result<FormImport> {
         let sheet = form.sheet.clone();
-        let (school, school_note) = self
-            .resolve(Side::School, form.school.as_ref(), file)
-            .map_err(Error::refused)?;
-        let (enterprise, enterprise_note) = self
-            .resolve(Side::Enterprise, form.enterprise.as_ref(), file)
-            .map_err(Error::refused)?;
-        let note = match (school_note, enterprise_note) {
-            (None, None) => None,
-            (a, b) => Some(a.into_iter().chain(b).collect::<Vec<_>>().join("；")),
-        };
-        form.school = Some(HeaderName::new(&school.name));
-        form.enterprise = Some(HeaderName::new(&enterprise.name));
-        let mut content = FormContent::from_rules_form(&form);
-        content.header_school = school.name.clone();
-        content.header_enterprise = enterprise.name.clone();
-        let people = content.rows.len();
-        if !self.dry_run {
-            // The schools changed before this one get their check now.
-            self.settle(Some(school.id)).await?;
-        }
+        let (school, enterprise, note) = self.name(file, &mut form).map_err(Error::refused)?;
+        let people = form.rows.len();
         let store = self.app.store();
-        let (done, changed, confirmed) = if self.dry_run {
-            let others: Vec<FormRecord> = store
-                .school_forms(&Scope::All, self.batch.id, school.id)
-                .await?
-                .into_iter()
-                .filter(|f| f.enterprise_id != enterprise.id)
-                .collect();
-            let registry = self.registry.clone();
-            let params = self.batch.params.clone();
-            let file_name = form.file.clone();
-            let own = tokio::task::spawn_blocking(move || {
-                let mut all = rules_forms(&others);
-                all.push(form);
-                let mut report = check_school(&params, &registry, &all);
-                tidy(&mut report, &others);
-                report
-                    .findings
-                    .into_iter()
-                    .filter(|f| {
-                        f.file.as_deref() == Some(file_name.as_str()) && !is_school_level(f)
-                    })
-                    .collect::<Vec<Finding>>()
-            })
-            .await
-            .map_err(Error::Task)?;
-            (own, false, false)
-        } else {
-            // One write transaction: the partnership confirmed by the commission and the
-            // form's whole content replaced (what `App::replace_content` stores in
-            // `Mode::Commit`); the school's check ([`App::refresh_school`]) once after its
-            // last form rather than after each.
-            let (confirmed, stored) = store
-                .import_form(
-                    self.batch.id,
-                    school.id,
-                    enterprise.id,
-                    &content,
-                    &self.actor,
-                )
-                .await?;
-            if stored.changed || confirmed.changed {
-                self.unsettled.insert(school.id);
-            }
-            // The form's own findings, for the report: the stored content checked among the
-            // school's other forms, with the registry read once for the whole import.
-            let check = self
-                .app
-                .check_content_with(
-                    &Scope::All,
-                    &self.batch,
-                    &stored.form,
-                    &content,
-                    self.registry.clone(),
-                )
-                .await?;
-            (check.own, stored.changed, confirmed.changed)
-        };
-        let errors: Vec<Finding> = done
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .cloned()
+        let others: Vec<FormRecord> = store
+            .school_forms(&Scope::All, self.batch.id, school.id)
+            .await?
+            .into_iter()
+            .filter(|f| f.enterprise_id != enterprise.id)
             .collect();
-        let warnings = done
-            .iter()
-            .filter(|f| f.severity == Severity::Warning)
-            .count();
+        let registry = self.registry.clone();
+        let params = self.batch.params.clone();
+        let file_name = form.file.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let mut all = rules_forms(&others);
+            all.push(form);
+            let mut report = check_school(&params, &registry, &all);
+            tidy(&mut report, &others);
+            report
+                .findings
+                .into_iter()
+                .filter(|f| f.file.as_deref() == Some(file_name.as_str()) && !is_school_level(f))
+                .collect::<Vec<Finding>>()
+        })
+        .await
+        .map_err(Error::Task)?;
+        let (errors, warnings) = split(done);
         let entry = self
             .touched
             .entry(school.id)
             .or_insert_with(|| (school.name.clone(), 0, 0, 0));
         entry.1 += 1;
         entry.2 += people;
-        entry.3 += usize::from(changed || confirmed);
         Ok(FormImport {
             file: file.to_owned(),
             sheet,
@@ -477,33 +649,116 @@ impl Importer {
             errors: errors.len(),
             warnings,
             error_findings: errors,
-            changed: changed || confirmed,
-            partnership_confirmed: confirmed,
+            changed: false,
+            partnership_confirmed: false,
             note,
         })
     }
 
-    /// Computes and stores the check of every school changed in this run (but `except`), as
-    /// [`App::replace_content`] does after each change.
+    /// Computes and stores the checks of the schools whose forms were imported and are not
+    /// settled yet (but `except`), together ([`App::refresh_schools_with`]); a school whose
+    /// forms did not change keeps its stored check when it is current. Then gives each waiting
+    /// form its own findings, as stored.
     async fn settle(&mut self, except: Option<i64>) -> Result<()> {
         let due: Vec<i64> = self
-            .unsettled
-            .iter()
+            .awaiting
+            .union(&self.unsettled)
             .copied()
             .filter(|&id| Some(id) != except)
             .collect();
-        for school_id in due {
-            self.app
-                .refresh_school_with(&self.batch, school_id, Some(self.registry.clone()))
-                .await?;
-            self.unsettled.remove(&school_id);
+        if due.is_empty() {
+            return Ok(());
+        }
+        let store = self.app.store().clone();
+        let mut read = store.schools_forms(self.batch.id, &due).await?;
+        let mut compute = Vec::new();
+        for &school_id in &due {
+            let forms = read.remove(&school_id).unwrap_or_default();
+            if !self.unsettled.contains(&school_id) {
+                let now = stamp(forms.iter().map(|f| (f.id, f.version)));
+                if let Some(stored) = store
+                    .school_check(&Scope::All, self.batch.id, school_id)
+                    .await?
+                    .filter(|s| s.stamp == now)
+                {
+                    self.settled
+                        .insert(school_id, Settled::stored(forms, stored));
+                    continue;
+                }
+            }
+            compute.push((school_id, forms));
+        }
+        let computed = self
+            .app
+            .refresh_schools_with(&self.batch, &self.registry, compute)
+            .await?;
+        for (school_id, forms, check) in computed {
+            let settled = match check {
+                Some(check) => Settled {
+                    forms,
+                    checks: stored_forms(&check),
+                    school: check.findings,
+                },
+                None => {
+                    // Its forms changed meanwhile: refreshed on its own, then read as stored.
+                    self.app
+                        .refresh_school_with(&self.batch, school_id, Some(self.registry.clone()))
+                        .await?;
+                    let forms = store
+                        .school_forms(&Scope::All, self.batch.id, school_id)
+                        .await?;
+                    match store
+                        .school_check(&Scope::All, self.batch.id, school_id)
+                        .await?
+                    {
+                        Some(stored) => Settled::stored(forms, stored),
+                        None => Settled {
+                            forms,
+                            checks: HashMap::new(),
+                            school: Vec::new(),
+                        },
+                    }
+                }
+            };
+            self.settled.insert(school_id, settled);
+        }
+        for school_id in &due {
+            self.unsettled.remove(school_id);
+            self.awaiting.remove(school_id);
+        }
+        for held in &mut self.held {
+            for slot in &mut held.slots {
+                let Slot::Form {
+                    import,
+                    form_id,
+                    done,
+                } = slot
+                else {
+                    continue;
+                };
+                if *done || !due.contains(&import.school_id) {
+                    continue;
+                }
+                let own = self
+                    .settled
+                    .get(&import.school_id)
+                    .and_then(|s| s.checks.get(form_id))
+                    .map(|c| c.findings.clone())
+                    .unwrap_or_default();
+                let (errors, warnings) = split(findings_of(own)?);
+                import.errors = errors.len();
+                import.warnings = warnings;
+                import.error_findings = errors;
+                *done = true;
+            }
         }
         Ok(())
     }
 
     /// The report of every school a form was read for, in registry-id order: what was read now,
     /// the school's standing (S01–S07) over all its stored forms, its errors and what it lacks.
-    /// Every school changed in this run has its check stored first.
+    /// Every school changed in this run has its check stored first; the duplicate findings on the
+    /// schools' forms are read once, as they stand after the whole run.
     pub async fn report(&mut self) -> Result<Vec<SchoolImport>> {
         self.settle(None).await?;
         let rules: Vec<(&'static str, &'static str)> = shuangshi_rules::RULES
@@ -511,6 +766,20 @@ impl Importer {
             .filter(|r| r.id.starts_with('S'))
             .map(|r| (r.id, r.title))
             .collect();
+        let store = self.app.store().clone();
+        let mut school_of: HashMap<i64, i64> = HashMap::new();
+        for &school_id in self.touched.keys() {
+            if let Some(s) = self.settled.get(&school_id) {
+                school_of.extend(s.forms.iter().map(|f| (f.id, school_id)));
+            }
+        }
+        let ids: Vec<i64> = school_of.keys().copied().collect();
+        let mut placed: HashMap<i64, Vec<PlacedFinding>> = HashMap::new();
+        for p in store.placed_findings(&Scope::All, &ids).await? {
+            if let Some(&school_id) = school_of.get(&p.form_id) {
+                placed.entry(school_id).or_default().push(p);
+            }
+        }
         let mut out = Vec::new();
         for (&school_id, (name, forms, people, changed)) in &self.touched {
             let mut standing: Vec<Standing> = rules
@@ -524,11 +793,22 @@ impl Importer {
             let mut errors = Vec::new();
             let mut missing = Vec::new();
             let mut people_stored = 0;
-            if let Some(r) = self
-                .app
-                .school_report(&Scope::All, &self.batch, school_id)
-                .await?
-            {
+            let report = match self.settled.get(&school_id) {
+                Some(s) => Some(assemble(
+                    &self.batch,
+                    s.forms.clone(),
+                    s.school.clone(),
+                    &s.checks,
+                    placed.remove(&school_id).unwrap_or_default(),
+                )?),
+                None if self.dry_run => {
+                    self.app
+                        .school_report(&Scope::All, &self.batch, school_id)
+                        .await?
+                }
+                None => None,
+            };
+            if let Some(r) = report {
                 people_stored = r.forms.iter().map(|f| f.rows.len()).sum();
                 for f in &r.report.findings {
                     if let Some(s) = standing.iter_mut().find(|s| s.rule == f.rule) {
@@ -561,6 +841,19 @@ impl Importer {
         }
         Ok(out)
     }
+}
+
+/// A form's own findings split into its errors and the number of its warnings.
+fn split(own: Vec<Finding>) -> (Vec<Finding>, usize) {
+    let warnings = own
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    let errors = own
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    (errors, warnings)
 }
 
 #[cfg(test)]

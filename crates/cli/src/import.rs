@@ -334,23 +334,33 @@ fn form_line(f: &shuangshi_app::import::FormImport, dry_run: bool) -> String {
     s
 }
 
-/// How many files are read and laid out ahead of the database work, on blocking threads.
-fn read_ahead() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+/// How many files are read and laid out ahead of the database work: at least a chunk of forms
+/// ([`shuangshi_app::import::CHUNK`]), so the writer finds a chunk ready when it is slower.
+const READ_AHEAD: usize = shuangshi_app::import::CHUNK;
+
+/// The threads that guard, read and lay out files: one per core.
+fn readers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+/// A file to lay out: its place in the walk, its name as shown and its bytes (or why it cannot be
+/// read).
+type Job = (usize, String, Result<Vec<u8>, String>);
+
 /// Reads the bytes of every item in order (files from disk, zip entries from their archive)
-/// and sends them on; stops when the receiver is gone.
-fn read_items(
-    items: Vec<Item>,
-    limits: &Limits,
-    tx: &tokio::sync::mpsc::Sender<(String, Result<Vec<u8>, String>)>,
-) {
+/// and sends them on, numbered; stops when the receiver is gone.
+fn read_items(items: Vec<Item>, limits: &Limits, tx: &std::sync::mpsc::SyncSender<Job>) {
+    let mut n = 0usize;
+    let mut send = |shown: String, bytes: Result<Vec<u8>, String>| {
+        let sent = tx.send((n, shown, bytes)).is_ok();
+        n += 1;
+        sent
+    };
     for item in items {
         match item {
             Item::File(p) => {
                 let shown = p.display().to_string();
-                if tx.blocking_send((shown, read_file(&p, limits))).is_err() {
+                if !send(shown, read_file(&p, limits)) {
                     return;
                 }
             }
@@ -365,20 +375,14 @@ fn read_items(
                     Ok(mut zip) => {
                         for (i, name) in entries {
                             let bytes = read_entry(&mut zip, i, limits);
-                            if tx
-                                .blocking_send((display_entry(&path, &name), bytes))
-                                .is_err()
-                            {
+                            if !send(display_entry(&path, &name), bytes) {
                                 return;
                             }
                         }
                     }
                     Err(why) => {
                         for (_, name) in entries {
-                            if tx
-                                .blocking_send((display_entry(&path, &name), Err(why.clone())))
-                                .is_err()
-                            {
+                            if !send(display_entry(&path, &name), Err(why.clone())) {
                                 return;
                             }
                         }
@@ -389,85 +393,160 @@ fn read_items(
     }
 }
 
-/// A file on its way to the database: being read and laid out, or refused before reading.
+/// A file on its way to the database: read and laid out, or refused before reading.
 enum Ahead {
-    Reading(tokio::task::JoinHandle<ReadFile>),
+    Read(ReadFile),
     Unread(String, String),
 }
 
+/// Guards, reads and lays out the files the reader sends, until it is done or the receiver is
+/// gone (one such thread per core).
+fn lay_out(
+    jobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>,
+    tx: &tokio::sync::mpsc::Sender<(usize, Ahead)>,
+) {
+    loop {
+        // A poisoned lock only means another reader panicked; the receiver is intact.
+        let job = jobs.lock().unwrap_or_else(|e| e.into_inner()).recv();
+        let Ok((n, shown, bytes)) = job else {
+            return;
+        };
+        let ahead = match bytes {
+            Ok(bytes) => Ahead::Read(ReadFile::read(shown, &bytes)),
+            Err(why) => Ahead::Unread(shown, why),
+        };
+        if tx.blocking_send((n, ahead)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Prints a file's result: one line per form and per form not imported.
+fn print_file(out: &Out, done: &FileImport, n: &mut usize, total: usize, dry_run: bool) {
+    let prefix = |n: usize| {
+        if out.bar.is_some() {
+            String::new()
+        } else {
+            format!("[{n}/{total}] ")
+        }
+    };
+    *n += 1;
+    let p = prefix(*n);
+    let file = done
+        .forms
+        .first()
+        .map(|f| f.file.as_str())
+        .or_else(|| done.not_imported.first().map(|u| u.file.as_str()))
+        .unwrap_or("");
+    out.step(file);
+    for f in &done.forms {
+        out.line(&format!("{p}{}", form_line(f, dry_run)));
+    }
+    for u in &done.not_imported {
+        let sheet = u
+            .sheet
+            .as_deref()
+            .map(|s| format!("（工作表「{s}」）"))
+            .unwrap_or_default();
+        out.line(&format!("{p}「{}」{sheet}：未导入：{}", u.file, u.reason));
+    }
+}
+
 /// Imports every file the walk found, in order. The bytes are read on a thread of their own and
-/// each file is guarded, read and laid out on a blocking thread, a few files ahead, while the
-/// forms before it are written: the database work is one form at a time, in the walk's order.
+/// each file is guarded, read and laid out on one of a few threads (one per core), up to
+/// [`READ_AHEAD`] files ahead, while the forms before it are written; the files laid out when the
+/// database is free are handed to the import together (a chunk per write transaction, in the
+/// walk's order), and each file is printed once its forms are stored with their findings.
 async fn import_walk(importer: &mut Importer, walk: Walk, out: &Out) -> anyhow::Result<Tally> {
     let mut tally = Tally {
         skipped: walk.skipped,
         ..Tally::default()
     };
     let total = walk.total;
-    let ahead = read_ahead();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(ahead);
+    let dry_run = importer.dry_run();
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(READ_AHEAD);
     let items = walk.items;
-    let reader = std::thread::spawn(move || read_items(items, &Limits::default(), &tx));
-    let mut pending: std::collections::VecDeque<Ahead> = std::collections::VecDeque::new();
+    let reader = std::thread::spawn(move || read_items(items, &Limits::default(), &job_tx));
+    let jobs = std::sync::Arc::new(std::sync::Mutex::new(job_rx));
+    let workers: Vec<_> = (0..readers())
+        .map(|_| {
+            let (jobs, tx) = (jobs.clone(), tx.clone());
+            std::thread::spawn(move || lay_out(&jobs, &tx))
+        })
+        .collect();
+    drop(tx);
+    let mut ready: std::collections::BTreeMap<usize, Ahead> = std::collections::BTreeMap::new();
+    let mut next = 0usize;
+    let mut printed = 0usize;
     let mut ended = false;
-    let mut n = 0usize;
     loop {
-        while !ended && pending.len() < ahead {
+        // Wait for the next file in order, then take every one after it already laid out.
+        while !ended && !ready.contains_key(&next) {
             match rx.recv().await {
-                Some((shown, Ok(bytes))) => {
-                    pending.push_back(Ahead::Reading(tokio::task::spawn_blocking(move || {
-                        ReadFile::read(shown, &bytes)
-                    })))
+                Some((n, ahead)) => {
+                    ready.insert(n, ahead);
                 }
-                Some((shown, Err(why))) => pending.push_back(Ahead::Unread(shown, why)),
                 None => ended = true,
             }
         }
-        let Some(next) = pending.pop_front() else {
-            break;
-        };
-        n += 1;
-        let prefix = if out.bar.is_some() {
-            String::new()
-        } else {
-            format!("[{n}/{total}] ")
-        };
-        let read = match next {
-            Ahead::Unread(shown, why) => {
-                out.step(&shown);
-                out.line(&format!("{prefix}「{shown}」：未导入：{why}"));
-                tally.unread.push((shown, why));
-                continue;
+        while let Ok((n, ahead)) = rx.try_recv() {
+            ready.insert(n, ahead);
+        }
+        let mut reads = Vec::new();
+        while reads.len() < READ_AHEAD {
+            let Some(ahead) = ready.remove(&next) else {
+                break;
+            };
+            next += 1;
+            match ahead {
+                Ahead::Unread(shown, why) => {
+                    printed += 1;
+                    out.step(&shown);
+                    let p = if out.bar.is_some() {
+                        String::new()
+                    } else {
+                        format!("[{printed}/{total}] ")
+                    };
+                    out.line(&format!("{p}「{shown}」：未导入：{why}"));
+                    tally.unread.push((shown, why));
+                }
+                Ahead::Read(read) => reads.push(read),
             }
-            Ahead::Reading(task) => task
-                .await
-                .map_err(|e| anyhow!("读取推荐表的线程异常退出：{e}"))?,
-        };
-        let shown = read.file().to_owned();
-        out.step(&shown);
+        }
+        if reads.is_empty() {
+            if ended {
+                if !ready.is_empty() {
+                    return Err(anyhow!("读取推荐表的线程异常退出"));
+                }
+                break;
+            }
+            continue;
+        }
         let done = importer
-            .import(read)
+            .import_files(reads)
             .await
-            .map_err(|e| anyhow!("导入「{shown}」时出错：{e}"))?;
-        for f in &done.forms {
-            out.line(&format!("{prefix}{}", form_line(f, importer.dry_run())));
+            .map_err(|e| anyhow!("导入时出错：{e}"))?;
+        for d in done {
+            print_file(out, &d, &mut printed, total, dry_run);
+            tally.files.push(d);
         }
-        for u in &done.not_imported {
-            let sheet = u
-                .sheet
-                .as_deref()
-                .map(|s| format!("（工作表「{s}」）"))
-                .unwrap_or_default();
-            out.line(&format!(
-                "{prefix}「{}」{sheet}：未导入：{}",
-                u.file, u.reason
-            ));
-        }
-        tally.files.push(done);
     }
+    let done = importer
+        .finish()
+        .await
+        .map_err(|e| anyhow!("导入时出错：{e}"))?;
+    for d in done {
+        print_file(out, &d, &mut printed, total, dry_run);
+        tally.files.push(d);
+    }
+    drop(rx);
     reader
         .join()
         .map_err(|_| anyhow!("读取文件的线程异常退出"))?;
+    for w in workers {
+        w.join().map_err(|_| anyhow!("读取推荐表的线程异常退出"))?;
+    }
     Ok(tally)
 }
 

@@ -236,6 +236,20 @@ fn tally_of(m: &form_checks::Model) -> Tally {
     }
 }
 
+/// Inserts `rows` with multi-row `INSERT`s of at most `per` rows each (inside a function that
+/// returns `Result<_, StoreError>`).
+macro_rules! insert_all {
+    ($conn:expr, $entity:ty, $rows:expr, $per:expr) => {{
+        let mut rows = $rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take($per).collect();
+            <$entity>::insert_many(chunk)
+                .exec_without_returning($conn)
+                .await?;
+        }
+    }};
+}
+
 fn i(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
@@ -416,6 +430,239 @@ impl Store {
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// [`Store::save_school_check`] for many schools of one batch in one write transaction, with
+    /// multi-row `INSERT`s: every check whose stamp still matches its school's forms is stored,
+    /// the identity index of those schools replaced, and the duplicate findings of every key they
+    /// touched recomputed once through `place` over everyone sharing one of those keys. Returns,
+    /// per check in order, whether it was stored (`false`: a form of that school changed since,
+    /// nothing of that school is stored; the caller refreshes it on its own).
+    pub async fn save_school_checks(
+        &self,
+        checks: &[SchoolCheck],
+        place: impl FnOnce(&AffectedPeople) -> Vec<PlacedFinding>,
+    ) -> Result<Vec<bool>, StoreError> {
+        /// Ids or keys per `IN (…)` list.
+        const IDS: usize = 500;
+        /// Rows per multi-row `INSERT` (at most 11 values each).
+        const ROWS: usize = 1000;
+        let Some(first) = checks.first() else {
+            return Ok(Vec::new());
+        };
+        let batch_id = first.batch_id;
+        if checks.iter().any(|c| c.batch_id != batch_id) {
+            return Err(StoreError::Invalid("一次只能保存同一批次的检查结果".into()));
+        }
+        let tx = self.begin_write().await?;
+        let conn = tx.conn();
+        if self.backend() == Backend::Postgres {
+            conn.execute_raw(Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [batch_id.into()],
+            ))
+            .await?;
+        }
+        let school_ids: Vec<i64> = {
+            let s: BTreeSet<i64> = checks.iter().map(|c| c.school_id).collect();
+            s.into_iter().collect()
+        };
+        let current = crate::forms::schools_form_versions(conn, batch_id, &school_ids).await?;
+        let fresh: Vec<bool> = checks
+            .iter()
+            .map(|c| {
+                let versions = current.get(&c.school_id).cloned().unwrap_or_default();
+                stamp(versions) == c.stamp()
+            })
+            .collect();
+        let stored: Vec<&SchoolCheck> = checks
+            .iter()
+            .zip(&fresh)
+            .filter(|(_, f)| **f)
+            .map(|(c, _)| c)
+            .collect();
+        if stored.is_empty() {
+            return Ok(fresh);
+        }
+        let schools: Vec<i64> = {
+            let s: BTreeSet<i64> = stored.iter().map(|c| c.school_id).collect();
+            s.into_iter().collect()
+        };
+        let form_ids: Vec<i64> = stored
+            .iter()
+            .flat_map(|c| c.forms.iter().map(|f| f.form_id))
+            .collect();
+        let at = now();
+        for chunk in form_ids.chunks(IDS) {
+            form_checks::Entity::delete_many()
+                .filter(form_checks::Column::FormId.is_in(chunk.iter().copied()))
+                .exec(conn)
+                .await?;
+        }
+        for chunk in schools.chunks(IDS) {
+            form_checks::Entity::delete_many()
+                .filter(form_checks::Column::BatchId.eq(batch_id))
+                .filter(form_checks::Column::SchoolId.is_in(chunk.iter().copied()))
+                .exec(conn)
+                .await?;
+            school_checks::Entity::delete_many()
+                .filter(school_checks::Column::BatchId.eq(batch_id))
+                .filter(school_checks::Column::SchoolId.is_in(chunk.iter().copied()))
+                .exec(conn)
+                .await?;
+        }
+        let mut rows = Vec::new();
+        for c in &stored {
+            for f in &c.forms {
+                rows.push(form_checks::ActiveModel {
+                    form_id: Set(f.form_id),
+                    batch_id: Set(batch_id),
+                    school_id: Set(c.school_id),
+                    form_version: Set(f.form_version),
+                    teachers: Set(i(f.tally.teachers)),
+                    tech_vps: Set(i(f.tally.tech_vps)),
+                    engineers: Set(i(f.tally.engineers)),
+                    deans: Set(i(f.tally.deans)),
+                    undetermined: Set(i(f.tally.undetermined)),
+                    findings: Set(encode(&f.findings)?),
+                    checked_at: Set(at),
+                });
+            }
+        }
+        insert_all!(conn, form_checks::Entity, rows, ROWS);
+        let mut rows = Vec::new();
+        for c in &stored {
+            rows.push(school_checks::ActiveModel {
+                id: NotSet,
+                batch_id: Set(batch_id),
+                school_id: Set(c.school_id),
+                stamp: Set(c.stamp()),
+                findings: Set(encode(&c.findings)?),
+                checked_at: Set(at),
+            });
+        }
+        insert_all!(conn, school_checks::Entity, rows, ROWS);
+
+        // The identity index: the keys the schools' people had, and have now.
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        let mut old_forms: BTreeSet<i64> = BTreeSet::new();
+        for chunk in schools.chunks(IDS) {
+            let old = people_index::Entity::find()
+                .filter(people_index::Column::BatchId.eq(batch_id))
+                .filter(people_index::Column::SchoolId.is_in(chunk.iter().copied()))
+                .all(conn)
+                .await?;
+            for m in &old {
+                if let Some(k) = &m.mobile_key {
+                    keys.insert(format!("m:{k}"));
+                }
+                if let Some(k) = &m.name_key {
+                    keys.insert(format!("n:{k}"));
+                }
+                old_forms.insert(m.form_id);
+            }
+            people_index::Entity::delete_many()
+                .filter(people_index::Column::BatchId.eq(batch_id))
+                .filter(people_index::Column::SchoolId.is_in(chunk.iter().copied()))
+                .exec(conn)
+                .await?;
+        }
+        let mut rows = Vec::new();
+        for c in &stored {
+            for f in &c.forms {
+                for o in &f.people {
+                    let k = PersonKeys::of(o);
+                    keys.extend(k.finding_keys());
+                    let occurrence = serde_json::to_string(o)
+                        .map_err(|e| StoreError::Corrupt(format!("人员索引无法保存：{e}")))?;
+                    rows.push(people_index::ActiveModel {
+                        id: NotSet,
+                        batch_id: Set(batch_id),
+                        school_id: Set(c.school_id),
+                        form_id: Set(f.form_id),
+                        row_no: Set(i(o.row)),
+                        mobile_key: Set(k.mobile),
+                        name_key: Set(k.name),
+                        person_key: Set(k.person),
+                        occurrence: Set(occurrence),
+                    });
+                }
+            }
+        }
+        insert_all!(conn, people_index::Entity, rows, ROWS);
+        let mobiles: Vec<String> = keys
+            .iter()
+            .filter_map(|k| k.strip_prefix("m:").map(str::to_owned))
+            .collect();
+        let names: Vec<String> = keys
+            .iter()
+            .filter_map(|k| k.strip_prefix("n:").map(str::to_owned))
+            .collect();
+        let mut sharing: HashMap<i64, people_index::Model> = HashMap::new();
+        for (column, values) in [
+            (people_index::Column::MobileKey, &mobiles),
+            (people_index::Column::NameKey, &names),
+        ] {
+            for chunk in values.chunks(IDS) {
+                for m in people_index::Entity::find()
+                    .filter(column.is_in(chunk.iter().cloned()))
+                    .all(conn)
+                    .await?
+                {
+                    sharing.insert(m.id, m);
+                }
+            }
+        }
+        let mut sharing: Vec<people_index::Model> = sharing.into_values().collect();
+        sharing.sort_by_key(|m| m.id);
+        let mut affected = AffectedPeople {
+            keys: keys.clone(),
+            forms: form_ids
+                .iter()
+                .copied()
+                .chain(old_forms.iter().copied())
+                .collect(),
+            ..AffectedPeople::default()
+        };
+        for m in sharing {
+            let batch = m.batch_id;
+            let p = person_of(m)?;
+            if batch == batch_id {
+                affected.current.push(p);
+            } else {
+                affected.earlier.push(p);
+            }
+        }
+        let placed = place(&affected);
+        let own_keys: BTreeSet<String> = affected.forms.iter().map(|f| format!("f:{f}")).collect();
+        let mut replaced: Vec<String> = keys.into_iter().collect();
+        replaced.extend(own_keys.iter().cloned());
+        for chunk in replaced.chunks(IDS) {
+            batch_findings::Entity::delete_many()
+                .filter(batch_findings::Column::BatchId.eq(batch_id))
+                .filter(batch_findings::Column::Key.is_in(chunk.to_vec()))
+                .exec(conn)
+                .await?;
+        }
+        let mut rows = Vec::new();
+        for p in placed {
+            if !(affected.keys.contains(&p.key) || own_keys.contains(&p.key)) {
+                continue;
+            }
+            rows.push(batch_findings::ActiveModel {
+                id: NotSet,
+                batch_id: Set(batch_id),
+                form_id: Set(p.form_id),
+                row_no: Set(p.row_no.map(i)),
+                key: Set(p.key),
+                own: Set(p.own),
+                finding: Set(encode_one(&p.finding)?),
+            });
+        }
+        insert_all!(conn, batch_findings::Entity, rows, ROWS);
+        tx.commit().await?;
+        Ok(fresh)
     }
 
     /// A school's stored check, when the school is in scope and a check is stored.

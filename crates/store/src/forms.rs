@@ -276,7 +276,7 @@ pub fn content_hash(
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
-fn content_hash_of(c: &FormContent) -> String {
+pub(crate) fn content_hash_of(c: &FormContent) -> String {
     content_hash(
         &c.header_school,
         &c.header_enterprise,
@@ -287,7 +287,7 @@ fn content_hash_of(c: &FormContent) -> String {
 }
 
 /// The row's cells as stored (a JSON array), refusing a row of the wrong width.
-fn cells_json(cells: &[String]) -> Result<String, StoreError> {
+pub(crate) fn cells_json(cells: &[String]) -> Result<String, StoreError> {
     if cells.len() != CELLS {
         return Err(StoreError::Invalid(format!(
             "每行应有 {CELLS} 个单元格，实际为 {} 个",
@@ -701,6 +701,78 @@ impl Store {
                 b.id,
             ))
         });
+        Ok(out)
+    }
+
+    /// The forms (with rows) of these schools in a batch, in a few queries (partnerships, forms,
+    /// rows and organisations, each in chunks), as [`Store::school_forms`] reads one school's with
+    /// `Scope::All`: school id → its forms by enterprise name (a school without forms is absent).
+    pub async fn schools_forms(
+        &self,
+        batch_id: i64,
+        school_ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<FormRecord>>, StoreError> {
+        const CHUNK: usize = 500;
+        let mut ps: HashMap<i64, partnerships::Model> = HashMap::new();
+        for chunk in school_ids.chunks(CHUNK) {
+            for p in partnerships::Entity::find()
+                .filter(partnerships::Column::BatchId.eq(batch_id))
+                .filter(partnerships::Column::SchoolId.is_in(chunk.iter().copied()))
+                .all(self.conn())
+                .await?
+            {
+                ps.insert(p.id, p);
+            }
+        }
+        let orgs = org_map(
+            self.conn(),
+            ps.values().flat_map(|p| [p.school_id, p.enterprise_id]),
+        )
+        .await?;
+        let ids: Vec<i64> = ps.keys().copied().collect();
+        let mut fs = Vec::new();
+        for chunk in ids.chunks(CHUNK) {
+            fs.extend(
+                forms::Entity::find()
+                    .filter(forms::Column::PartnershipId.is_in(chunk.iter().copied()))
+                    .all(self.conn())
+                    .await?,
+            );
+        }
+        let form_ids: Vec<i64> = fs.iter().map(|f| f.id).collect();
+        let mut rows: HashMap<i64, Vec<RowRecord>> = HashMap::new();
+        for chunk in form_ids.chunks(CHUNK) {
+            let ms = form_rows::Entity::find()
+                .filter(form_rows::Column::FormId.is_in(chunk.iter().copied()))
+                .order_by_asc(form_rows::Column::FormId)
+                .order_by_asc(form_rows::Column::Position)
+                .order_by_asc(form_rows::Column::Id)
+                .all(self.conn())
+                .await?;
+            for m in ms {
+                let form_id = m.form_id;
+                rows.entry(form_id).or_default().push(row_from(m)?);
+            }
+        }
+        let mut out: HashMap<i64, Vec<FormRecord>> = HashMap::new();
+        for f in fs {
+            let Some(p) = ps.get(&f.partnership_id) else {
+                continue;
+            };
+            let rows = rows.remove(&f.id).unwrap_or_default();
+            out.entry(p.school_id)
+                .or_default()
+                .push(record(f, p, &orgs, rows));
+        }
+        for forms in out.values_mut() {
+            forms.sort_by(|a, b| {
+                (a.school_name.as_str(), a.enterprise_name.as_str(), a.id).cmp(&(
+                    b.school_name.as_str(),
+                    b.enterprise_name.as_str(),
+                    b.id,
+                ))
+            });
+        }
         Ok(out)
     }
 
@@ -1420,5 +1492,46 @@ pub(crate) async fn batch_school_ids(
         .collect();
     out.sort_unstable();
     out.dedup();
+    Ok(out)
+}
+
+/// [`school_form_versions`] of many schools at once: school id → `(form id, version)` of each of
+/// its forms (a school without forms is absent).
+pub(crate) async fn schools_form_versions(
+    conn: &impl ConnectionTrait,
+    batch_id: i64,
+    school_ids: &[i64],
+) -> Result<HashMap<i64, Vec<(i64, i32)>>, StoreError> {
+    let mut school_of: HashMap<i64, i64> = HashMap::new();
+    for chunk in school_ids.chunks(500) {
+        let pids: Vec<(i64, i64)> = partnerships::Entity::find()
+            .select_only()
+            .column(partnerships::Column::Id)
+            .column(partnerships::Column::SchoolId)
+            .filter(partnerships::Column::BatchId.eq(batch_id))
+            .filter(partnerships::Column::SchoolId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        school_of.extend(pids);
+    }
+    let pids: Vec<i64> = school_of.keys().copied().collect();
+    let mut out: HashMap<i64, Vec<(i64, i32)>> = HashMap::new();
+    for chunk in pids.chunks(500) {
+        let v: Vec<(i64, i32, i64)> = forms::Entity::find()
+            .select_only()
+            .column(forms::Column::Id)
+            .column(forms::Column::Version)
+            .column(forms::Column::PartnershipId)
+            .filter(forms::Column::PartnershipId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, version, pid) in v {
+            if let Some(&school) = school_of.get(&pid) {
+                out.entry(school).or_default().push((id, version));
+            }
+        }
+    }
     Ok(out)
 }

@@ -7,7 +7,8 @@
 //!
 //! Modules: [`db`] (connect, transactions, time, paging), [`scope`], [`accounts`] (users, login,
 //! tokens), [`sessions`] (tower-sessions store), [`audit`], [`orgs`], [`batches`],
-//! [`partnerships`], [`forms`] (rows, confirmation, scans), [`submissions`] (versions, reviews),
+//! [`partnerships`], [`forms`] (rows, confirmation, scans), [`imports`] (the commission's import of many forms, a
+//! chunk per transaction), [`submissions`] (versions, reviews),
 //! [`checks`] (findings kept as data, the identity index), [`pending`] (checked uploads).
 
 mod entity;
@@ -23,6 +24,7 @@ pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod forms;
+pub mod imports;
 pub mod orgs;
 pub mod partnerships;
 pub mod pending;
@@ -49,6 +51,7 @@ pub use error::StoreError;
 pub use forms::{
     FormContent, FormMeta, FormRecord, FormSummary, ReplaceOutcome, RowRecord, ScanInfo,
 };
+pub use imports::{ImportItem, ImportedForm};
 pub use orgs::{ImportSummary, OrgFilter, OrgRecord};
 pub use partnerships::{Partnership, PartnershipFilter, PartnershipStatus};
 pub use pending::PendingUpload;

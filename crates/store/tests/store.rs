@@ -1889,3 +1889,226 @@ async fn a_schools_people_are_found_by_an_index_of_batch_and_school() {
         "idx_people_school is on ({columns})"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The commission's import of many forms at once.
+
+fn import_item(school: &OrgRecord, enterprise: &OrgRecord, names: &[&str]) -> ImportItem {
+    ImportItem {
+        school_id: school.id,
+        enterprise_id: enterprise.id,
+        content: FormContent {
+            header_school: school.name.clone(),
+            header_enterprise: enterprise.name.clone(),
+            ..content(names)
+        },
+    }
+}
+
+async fn audit_count(db: &TestDb, prefix: &str) -> u64 {
+    db.list_audit(
+        &AuditFilter {
+            action_prefix: Some(prefix.into()),
+            ..AuditFilter::default()
+        },
+        PageRequest::new(0, 1),
+    )
+    .await
+    .unwrap()
+    .total
+}
+
+async fn cells_of(db: &TestDb, form_id: i64) -> Vec<(i64, String)> {
+    db.get_form(&Scope::All, form_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| (r.id, r.cell(Column::Name).to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn import_forms_writes_a_chunk_and_reports_the_bad_form() {
+    let db = TestDb::new().await;
+    let f = fixture(&db).await;
+    let before_confirm = audit_count(&db, "partnership.confirm_by_commission").await;
+    let before_replace = audit_count(&db, "form.replace_rows").await;
+    let mut short = import_item(&f.b, &f.p, &["坏行"]);
+    short.content.rows[0].pop();
+    let items = vec![
+        // An existing confirmed partnership: its form replaced.
+        import_item(&f.a, &f.e, &["张三", "李四"]),
+        // New partnerships: confirmed by the commission, their forms created with the rows.
+        import_item(&f.a, &f.p, &["王五"]),
+        // A row one cell short: refused, nothing of it stored.
+        short,
+        // An enterprise that is not one: refused by the single-form path.
+        ImportItem {
+            enterprise_id: f.b.id,
+            ..import_item(&f.a, &f.e, &["赵六"])
+        },
+    ];
+    let done = db.import_forms(f.batch.id, &items, &admin()).await.unwrap();
+    assert_eq!(done.len(), 4);
+    let replaced = done[0].as_ref().unwrap();
+    assert!(replaced.changed && !replaced.confirmed, "{replaced:?}");
+    assert_eq!(Some(replaced.form_id), f.pa.form_id);
+    let created = done[1].as_ref().unwrap();
+    assert!(created.changed && created.confirmed, "{created:?}");
+    assert_eq!(created.version, 2);
+    assert!(
+        matches!(&done[2], Err(StoreError::Invalid(m)) if m.contains("单元格")),
+        "{:?}",
+        done[2]
+    );
+    assert!(
+        matches!(&done[3], Err(StoreError::NotFound("企业"))),
+        "{:?}",
+        done[3]
+    );
+    let form = db
+        .get_form(&Scope::All, replaced.form_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(form.version, replaced.version);
+    assert_eq!(
+        form.rows
+            .iter()
+            .map(|r| r.cell(Column::Name))
+            .collect::<Vec<_>>(),
+        ["张三", "李四"]
+    );
+    let new = db
+        .get_form(&Scope::All, created.form_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((new.school_id, new.enterprise_id), (f.a.id, f.p.id));
+    assert_eq!(new.rows.len(), 1);
+    assert_eq!(new.header_enterprise, f.p.name);
+    let partnership = db
+        .get_partnership(&Scope::All, created.partnership_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(partnership.status, PartnershipStatus::Confirmed);
+    // 乙校–丁企业 was refused: no partnership.
+    let b_forms = db
+        .list_forms(&Scope::All, f.batch.id, Some(f.b.id), None)
+        .await
+        .unwrap();
+    assert!(
+        b_forms.iter().all(|s| s.enterprise_id != f.p.id),
+        "{b_forms:?}"
+    );
+    // One confirmation and two replacements audited, the chain intact.
+    assert_eq!(
+        audit_count(&db, "partnership.confirm_by_commission").await,
+        before_confirm + 1
+    );
+    assert_eq!(
+        audit_count(&db, "form.replace_rows").await,
+        before_replace + 2
+    );
+    let entries = db
+        .list_audit(
+            &AuditFilter {
+                target: Some(format!("form:{}", created.form_id)),
+                ..AuditFilter::default()
+            },
+            PageRequest::new(0, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(entries.items.len(), 1);
+    assert_eq!(
+        entries.items[0].detail,
+        "version 1 -> 2; rows kept 0, added 1, removed 0"
+    );
+    assert!(db.verify_audit().await.unwrap().is_ok());
+
+    // The same forms again: nothing changes, nothing is audited.
+    let audited = db
+        .list_audit(&AuditFilter::default(), PageRequest::new(0, 1))
+        .await
+        .unwrap()
+        .total;
+    let again = db
+        .import_forms(f.batch.id, &items[..2], &admin())
+        .await
+        .unwrap();
+    for (a, b) in again.iter().zip(&done) {
+        let (a, b) = (a.as_ref().unwrap(), b.as_ref().unwrap());
+        assert!(!a.changed && !a.confirmed, "{a:?}");
+        assert_eq!((a.form_id, a.version), (b.form_id, b.version));
+    }
+    assert_eq!(
+        db.list_audit(&AuditFilter::default(), PageRequest::new(0, 1))
+            .await
+            .unwrap()
+            .total,
+        audited
+    );
+
+    // A changed form: the unchanged row keeps its id (moved), the others are replaced.
+    let kept = cells_of(&db, replaced.form_id).await;
+    let changed = db
+        .import_forms(
+            f.batch.id,
+            &[import_item(&f.a, &f.e, &["钱七", "张三"])],
+            &admin(),
+        )
+        .await
+        .unwrap();
+    let changed = changed[0].as_ref().unwrap();
+    assert!(changed.changed && !changed.confirmed);
+    assert_eq!(changed.version, replaced.version + 1);
+    let now = cells_of(&db, replaced.form_id).await;
+    assert_eq!(now[1], kept[0], "张三 keeps its row: {now:?}");
+    assert_eq!(now[0].1, "钱七");
+    let entries = db
+        .list_audit(
+            &AuditFilter {
+                target: Some(format!("form:{}", replaced.form_id)),
+                ..AuditFilter::default()
+            },
+            PageRequest::new(0, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        entries.items[0].detail,
+        format!(
+            "version {} -> {}; rows kept 1, added 1, removed 1",
+            replaced.version, changed.version
+        )
+    );
+    assert!(db.verify_audit().await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn import_forms_names_a_partnership_twice_in_order() {
+    let db = TestDb::new().await;
+    let f = fixture(&db).await;
+    let items = vec![
+        import_item(&f.b, &f.p, &["甲"]),
+        import_item(&f.b, &f.e, &["乙"]),
+        import_item(&f.b, &f.p, &["丙", "丁"]),
+    ];
+    let done = db.import_forms(f.batch.id, &items, &admin()).await.unwrap();
+    let (first, last) = (done[0].as_ref().unwrap(), done[2].as_ref().unwrap());
+    assert!(first.confirmed && first.changed);
+    assert!(!last.confirmed && last.changed);
+    assert_eq!(first.form_id, last.form_id);
+    assert_eq!(last.version, first.version + 1);
+    let names: Vec<String> = cells_of(&db, last.form_id)
+        .await
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(names, ["丙", "丁"]);
+    assert!(db.verify_audit().await.unwrap().is_ok());
+}
