@@ -379,6 +379,12 @@ async fn the_audit_log_reads_in_chinese_filters_and_exports() {
             .detail
             .contains(&format!("{} 条", ids.len()))
     );
+    assert!(
+        audited.items[0].detail.contains("筛选：操作类型「登录」")
+            && !audited.items[0].detail.contains("action="),
+        "{}",
+        audited.items[0].detail
+    );
     let page = admin.get("/admin/audit?action=export.").await;
     assert!(visible_text(&page.body).contains("导出审计日志"));
 

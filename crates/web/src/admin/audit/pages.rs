@@ -113,6 +113,33 @@ impl AuditQuery {
         .collect()
     }
 
+    /// The filters in Chinese, as the audit entry of an export records them (「无」 when none).
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .pairs()
+            .into_iter()
+            .map(|(k, v)| match k {
+                "user" => format!("操作人「{v}」"),
+                "action" => {
+                    let name = ACTION_GROUPS
+                        .iter()
+                        .find(|(code, _)| *code == v)
+                        .map(|(_, label)| (*label).to_owned())
+                        .unwrap_or_else(|| action_name(v));
+                    format!("操作类型「{name}」")
+                }
+                "from" => format!("起始日期「{v}」"),
+                "to" => format!("截止日期「{v}」"),
+                _ => format!("对象「{v}」"),
+            })
+            .collect();
+        if parts.is_empty() {
+            "无".to_owned()
+        } else {
+            parts.join("，")
+        }
+    }
+
     /// The filters as a query string (no page).
     pub fn query_string(&self) -> String {
         self.pairs()
@@ -620,17 +647,14 @@ pub async fn export(
     .await
     .map_err(AppError::internal)?
     .map_err(|e| AppError::internal(e.0))?;
-    let filters = q.query_string();
+    let filters = q.describe();
     state
         .store
         .audit(shuangshi_store::AuditEntry::new(
             &user.actor(),
             "export.audit",
             "audit",
-            format!(
-                "{count} 条；筛选：{}",
-                if filters.is_empty() { "无" } else { &filters }
-            ),
+            format!("{count} 条；筛选：{filters}"),
         ))
         .await?;
     Ok(crate::shared::download::attachment(
