@@ -15,7 +15,6 @@
 //!
 //! Every step is clicked and typed as a clerk would, with the pages' own dialogs.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use axum::http::StatusCode;
@@ -215,13 +214,7 @@ async fn a_school_submits_in_chromium_and_the_commission_returns_then_accepts() 
     let reviewer = app.user(Role::VocationalReviewer).await;
     let admin = app.user(Role::Admin).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let service = app
-        .router
-        .clone()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+    let (base, server) = app.serve().await;
 
     let rt = tokio::runtime::Handle::current();
     let dir = scratch("school");
@@ -435,13 +428,7 @@ async fn the_commission_publishes_in_chromium_and_a_visitor_reads_it_on_a_phone_
     }
     assert!(secrets.len() >= 8, "{secrets:?}");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let service = app
-        .router
-        .clone()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+    let (base, server) = app.serve().await;
     let rt = tokio::runtime::Handle::current();
     let number = batch.number;
 
@@ -595,13 +582,7 @@ async fn the_enterprise_records_the_term_and_the_commission_pays_in_chromium() {
     let maker = app.user(Role::Admin).await;
     let checker = app.user(Role::Admin).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let service = app
-        .router
-        .clone()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+    let (base, server) = app.serve().await;
     let rt = tokio::runtime::Handle::current();
     let number = batch.number;
 
@@ -734,13 +715,7 @@ async fn the_commission_picks_an_enterprise_and_reveals_one_number_in_chromium()
     app.org_named("重庆长江航运有限公司", "国有企业").await;
     let admin = app.user(Role::Admin).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let service = app
-        .router
-        .clone()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+    let (base, server) = app.serve().await;
     tokio::task::block_in_place(|| {
         let b = Browser::start("pickers");
         login(&b, &base, &admin);

@@ -5,8 +5,6 @@
 //! view below the header with its message readable, and 新增一行 starts with the school's bank
 //! details (the account kept in full though the page showed it masked).
 
-use std::net::SocketAddr;
-
 use serde_json::{Value, json};
 use shuangshi_rules::Column;
 use shuangshi_store::{Actor, FormContent, Scope};
@@ -76,13 +74,7 @@ async fn the_school_works_its_form_grid_at_1366_by_768_in_chromium() {
     let bad_row = stored.form.rows[6].id;
     let account = stored.form.rows[0].cells[Column::AccountNumber as usize].clone();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let service = app
-        .router
-        .clone()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+    let (base, server) = app.serve().await;
 
     let new_name = "郑新";
     tokio::task::block_in_place(|| {

@@ -86,6 +86,19 @@ impl TestApp {
         self.db.store()
     }
 
+    /// The router served over HTTP on a free loopback port, for a real browser: its base URL
+    /// (`http://127.0.0.1:PORT`) and the server's task (abort it when done).
+    pub async fn serve(&self) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let service = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move { axum::serve(listener, service).await });
+        (base, server)
+    }
+
     /// The use cases over the test database (the same ones the router calls).
     pub fn app(&self) -> &shuangshi_app::App {
         &self.state.app
