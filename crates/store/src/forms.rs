@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use sha2::{Digest, Sha256};
 use shuangshi_rules::{Cell, Column, Footer, Form, PersonRow};
@@ -295,6 +295,18 @@ pub(crate) fn cells_json(cells: &[String]) -> Result<String, StoreError> {
         )));
     }
     serde_json::to_string(cells).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// Ids per `IN (…)` list of the batch-wide reads.
+const IN_CHUNK: usize = 500;
+
+/// Forms by school name, then enterprise name, then id.
+fn by_school_then_enterprise(a: &FormRecord, b: &FormRecord) -> std::cmp::Ordering {
+    (a.school_name.as_str(), a.enterprise_name.as_str(), a.id).cmp(&(
+        b.school_name.as_str(),
+        b.enterprise_name.as_str(),
+        b.id,
+    ))
 }
 
 fn row_from(m: form_rows::Model) -> Result<RowRecord, StoreError> {
@@ -646,7 +658,6 @@ impl Store {
         scope: &Scope,
         batch_id: i64,
     ) -> Result<Vec<FormRecord>, StoreError> {
-        const CHUNK: usize = 500;
         let ps: HashMap<i64, partnerships::Model> = partnerships::Entity::find()
             .filter(scope.partnership_filter())
             .filter(partnerships::Column::BatchId.eq(batch_id))
@@ -655,6 +666,47 @@ impl Store {
             .into_iter()
             .map(|p| (p.id, p))
             .collect();
+        let mut out = self.forms_of(&ps, scope.form_filter()).await?;
+        out.sort_by(by_school_then_enterprise);
+        Ok(out)
+    }
+
+    /// The forms (with rows) of these schools in a batch, in a few queries (partnerships, forms,
+    /// rows and organisations, each in chunks), as [`Store::school_forms`] reads one school's with
+    /// `Scope::All`: school id → its forms by enterprise name (a school without forms is absent).
+    pub async fn schools_forms(
+        &self,
+        batch_id: i64,
+        school_ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<FormRecord>>, StoreError> {
+        let mut ps: HashMap<i64, partnerships::Model> = HashMap::new();
+        for chunk in school_ids.chunks(IN_CHUNK) {
+            for p in partnerships::Entity::find()
+                .filter(partnerships::Column::BatchId.eq(batch_id))
+                .filter(partnerships::Column::SchoolId.is_in(chunk.iter().copied()))
+                .all(self.conn())
+                .await?
+            {
+                ps.insert(p.id, p);
+            }
+        }
+        let mut out: HashMap<i64, Vec<FormRecord>> = HashMap::new();
+        for f in self.forms_of(&ps, Condition::all()).await? {
+            out.entry(f.school_id).or_default().push(f);
+        }
+        for forms in out.values_mut() {
+            forms.sort_by(by_school_then_enterprise);
+        }
+        Ok(out)
+    }
+
+    /// The forms (with rows, and `filter` on the forms) of these partnerships, with their
+    /// organisations' names, in chunked queries; in no particular order.
+    async fn forms_of(
+        &self,
+        ps: &HashMap<i64, partnerships::Model>,
+        filter: Condition,
+    ) -> Result<Vec<FormRecord>, StoreError> {
         let orgs = org_map(
             self.conn(),
             ps.values().flat_map(|p| [p.school_id, p.enterprise_id]),
@@ -662,18 +714,18 @@ impl Store {
         .await?;
         let ids: Vec<i64> = ps.keys().copied().collect();
         let mut fs = Vec::new();
-        for chunk in ids.chunks(CHUNK) {
+        for chunk in ids.chunks(IN_CHUNK) {
             fs.extend(
                 forms::Entity::find()
                     .filter(forms::Column::PartnershipId.is_in(chunk.iter().copied()))
-                    .filter(scope.form_filter())
+                    .filter(filter.clone())
                     .all(self.conn())
                     .await?,
             );
         }
         let form_ids: Vec<i64> = fs.iter().map(|f| f.id).collect();
         let mut rows: HashMap<i64, Vec<RowRecord>> = HashMap::new();
-        for chunk in form_ids.chunks(CHUNK) {
+        for chunk in form_ids.chunks(IN_CHUNK) {
             let ms = form_rows::Entity::find()
                 .filter(form_rows::Column::FormId.is_in(chunk.iter().copied()))
                 .order_by_asc(form_rows::Column::FormId)
@@ -693,85 +745,6 @@ impl Store {
             };
             let rows = rows.remove(&f.id).unwrap_or_default();
             out.push(record(f, p, &orgs, rows));
-        }
-        out.sort_by(|a, b| {
-            (a.school_name.as_str(), a.enterprise_name.as_str(), a.id).cmp(&(
-                b.school_name.as_str(),
-                b.enterprise_name.as_str(),
-                b.id,
-            ))
-        });
-        Ok(out)
-    }
-
-    /// The forms (with rows) of these schools in a batch, in a few queries (partnerships, forms,
-    /// rows and organisations, each in chunks), as [`Store::school_forms`] reads one school's with
-    /// `Scope::All`: school id → its forms by enterprise name (a school without forms is absent).
-    pub async fn schools_forms(
-        &self,
-        batch_id: i64,
-        school_ids: &[i64],
-    ) -> Result<HashMap<i64, Vec<FormRecord>>, StoreError> {
-        const CHUNK: usize = 500;
-        let mut ps: HashMap<i64, partnerships::Model> = HashMap::new();
-        for chunk in school_ids.chunks(CHUNK) {
-            for p in partnerships::Entity::find()
-                .filter(partnerships::Column::BatchId.eq(batch_id))
-                .filter(partnerships::Column::SchoolId.is_in(chunk.iter().copied()))
-                .all(self.conn())
-                .await?
-            {
-                ps.insert(p.id, p);
-            }
-        }
-        let orgs = org_map(
-            self.conn(),
-            ps.values().flat_map(|p| [p.school_id, p.enterprise_id]),
-        )
-        .await?;
-        let ids: Vec<i64> = ps.keys().copied().collect();
-        let mut fs = Vec::new();
-        for chunk in ids.chunks(CHUNK) {
-            fs.extend(
-                forms::Entity::find()
-                    .filter(forms::Column::PartnershipId.is_in(chunk.iter().copied()))
-                    .all(self.conn())
-                    .await?,
-            );
-        }
-        let form_ids: Vec<i64> = fs.iter().map(|f| f.id).collect();
-        let mut rows: HashMap<i64, Vec<RowRecord>> = HashMap::new();
-        for chunk in form_ids.chunks(CHUNK) {
-            let ms = form_rows::Entity::find()
-                .filter(form_rows::Column::FormId.is_in(chunk.iter().copied()))
-                .order_by_asc(form_rows::Column::FormId)
-                .order_by_asc(form_rows::Column::Position)
-                .order_by_asc(form_rows::Column::Id)
-                .all(self.conn())
-                .await?;
-            for m in ms {
-                let form_id = m.form_id;
-                rows.entry(form_id).or_default().push(row_from(m)?);
-            }
-        }
-        let mut out: HashMap<i64, Vec<FormRecord>> = HashMap::new();
-        for f in fs {
-            let Some(p) = ps.get(&f.partnership_id) else {
-                continue;
-            };
-            let rows = rows.remove(&f.id).unwrap_or_default();
-            out.entry(p.school_id)
-                .or_default()
-                .push(record(f, p, &orgs, rows));
-        }
-        for forms in out.values_mut() {
-            forms.sort_by(|a, b| {
-                (a.school_name.as_str(), a.enterprise_name.as_str(), a.id).cmp(&(
-                    b.school_name.as_str(),
-                    b.enterprise_name.as_str(),
-                    b.id,
-                ))
-            });
         }
         Ok(out)
     }
