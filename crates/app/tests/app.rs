@@ -3,36 +3,15 @@
 //! snapshots, and checked uploads that any instance can commit.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-use chrono::{Duration, Utc};
 use shuangshi_app::forms::{Edit, Mode};
 use shuangshi_app::submissions::Decide;
 use shuangshi_app::{App, Error};
-use shuangshi_rules::{Batch, Column, Org, Severity};
+use shuangshi_rules::{Batch, Column, Severity};
 use shuangshi_store::testing::TestDb;
-use shuangshi_store::{
-    Actor, BatchRecord, Decision, FormContent, FormRecord, ReviewReason, Scope, Store,
-};
+use shuangshi_store::{Actor, Decision, FormContent, FormRecord, ReviewReason, Scope, Store};
 
-const SCHOOL_A: &str = "重庆丁工业学校";
-const SCHOOL_B: &str = "重庆戌职业教育中心";
-const ENTERPRISE: &str = "重庆戊机电集团有限公司";
-const TINY_PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
-    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
-    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-];
-
-fn org(name: &str, category: &str, affiliation: &str) -> Org {
-    Org {
-        name: name.into(),
-        category: category.into(),
-        affiliation: affiliation.into(),
-        credit_code: String::new(),
-        district: "江津区".into(),
-    }
-}
+mod support;
+use support::{ENTERPRISE, SCHOOL_A, SCHOOL_B, TINY_PNG, World, org};
 
 /// One teacher sent and one engineer received, every cell as the notice asks.
 fn clean(batch: &Batch, school: &str, account: &str, teacher: (&str, &str)) -> FormContent {
@@ -107,120 +86,22 @@ fn clean(batch: &Batch, school: &str, account: &str, teacher: (&str, &str)) -> F
     }
 }
 
-struct World {
-    db: TestDb,
-    app: App,
-    batch: BatchRecord,
-    sys: Actor,
-}
-
 impl World {
     async fn new() -> World {
-        let db = TestDb::new().await;
-        let store = db.store().clone();
-        let sys = Actor::system();
-        let mut params = Batch::batch10();
-        let tz = params.deadline.timezone();
-        params.deadline = (Utc::now() + Duration::days(30)).with_timezone(&tz);
-        let batch = store.create_batch(&params, &sys).await.unwrap();
-        let batch = store.open_batch(batch.id, &sys).await.unwrap();
-        store
-            .import_orgs(
-                vec![
-                    org(SCHOOL_A, "中职", "区县教委"),
-                    org(SCHOOL_B, "中职", "区县教委"),
-                    org(ENTERPRISE, "国有企业", "市国资委"),
-                ],
-                &sys,
-            )
-            .await
-            .unwrap();
-        World {
-            app: App::new(store),
-            db,
-            batch,
-            sys,
-        }
+        World::with_orgs(vec![
+            org(SCHOOL_A, "中职", "区县教委", "江津区"),
+            org(SCHOOL_B, "中职", "区县教委", "江津区"),
+            org(ENTERPRISE, "国有企业", "市国资委", "江津区"),
+        ])
+        .await
     }
 
-    fn store(&self) -> &Store {
-        self.app.store()
-    }
-
-    async fn id_of(&self, name: &str) -> i64 {
-        self.store()
-            .find_org_by_name(&Scope::All, name)
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    }
-
-    /// A confirmed partnership of `school` with its form holding `content`.
     async fn form(&self, school: &str, content: &FormContent) -> FormRecord {
-        let (s, e) = (self.id_of(school).await, self.id_of(ENTERPRISE).await);
-        let p = self
-            .store()
-            .propose_partnership(&Scope::All, self.batch.id, s, e, &[], &self.sys)
-            .await
-            .unwrap()
-            .unwrap();
-        let p = self
-            .store()
-            .respond_partnership(&Scope::All, p.id, true, &self.sys)
-            .await
-            .unwrap()
-            .unwrap();
-        let form = self
-            .store()
-            .get_form(&Scope::All, p.form_id.unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        self.app
-            .replace_content(
-                &Scope::School(s),
-                &self.sys,
-                &self.batch,
-                &form,
-                content,
-                None,
-                Mode::Commit,
-            )
-            .await
-            .unwrap();
-        self.store()
-            .get_form(&Scope::All, form.id)
-            .await
-            .unwrap()
-            .unwrap()
-    }
-
-    /// Confirms every row and seals the form (W02, W03).
-    async fn seal(&self, form: &FormRecord) {
-        let ids: Vec<i64> = form.rows.iter().map(|r| r.id).collect();
-        self.store()
-            .confirm_rows(&Scope::All, form.id, &ids, Some(form.version), &self.sys)
-            .await
-            .unwrap();
-        self.store()
-            .put_scan(
-                &Scope::All,
-                form.id,
-                "image/png",
-                TINY_PNG.to_vec(),
-                &self.sys,
-            )
-            .await
-            .unwrap();
+        self.form_tagged(school, &[], content).await
     }
 
     async fn submit(&self, school: &str) -> Result<i64, Error> {
-        let s = self.id_of(school).await;
-        self.app
-            .submit(&Scope::School(s), &self.sys, &self.batch, s, Utc::now())
-            .await
-            .map(|v| v.submission_id)
+        self.try_submit(school).await
     }
 
     async fn rules_on(&self, school: &str) -> Vec<(&'static str, Severity)> {
@@ -263,7 +144,7 @@ async fn a_clean_school_submits_and_its_snapshot_reads_back_typed() {
         .filter(|(_, s)| *s == Severity::Error)
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
-    w.seal(&f).await;
+    w.seal(f.id).await;
     let sub = w.submit(SCHOOL_A).await.unwrap();
     let versions = w
         .store()
@@ -313,7 +194,7 @@ async fn a_person_recommended_by_two_schools_blocks_both_and_the_acceptance() {
             ),
         )
         .await;
-    w.seal(&fa).await;
+    w.seal(fa.id).await;
     let sub_a = w.submit(SCHOOL_A).await.unwrap();
     // School B recommends the same person (same mobile) after A submitted.
     let fb = w
@@ -327,7 +208,7 @@ async fn a_person_recommended_by_two_schools_blocks_both_and_the_acceptance() {
             ),
         )
         .await;
-    w.seal(&fb).await;
+    w.seal(fb.id).await;
     let on_a = w.rules_on(SCHOOL_A).await;
     let on_b = w.rules_on(SCHOOL_B).await;
     assert!(has(&on_a, "D01"), "{on_a:?}");
@@ -407,7 +288,7 @@ async fn findings_are_stored_with_the_versions_they_were_computed_on() {
     assert!(has(&w.rules_on(SCHOOL_A).await, "F04"));
     // The registry changes: the batch's checks are dropped and computed again on the next read.
     w.store()
-        .import_orgs(vec![org(SCHOOL_A, "国家双高", "市教委")], &w.sys)
+        .import_orgs(vec![org(SCHOOL_A, "国家双高", "市教委", "江津区")], &w.sys)
         .await
         .unwrap();
     assert!(
@@ -513,7 +394,7 @@ async fn a_registry_preview_says_what_its_commit_then_does() {
     let db = TestDb::new().await;
     let app = App::new(db.store().clone());
     let actor = Actor::system();
-    db.import_orgs(vec![org(SCHOOL_A, "中职", "区县教委")], &actor)
+    db.import_orgs(vec![org(SCHOOL_A, "中职", "区县教委", "江津区")], &actor)
         .await
         .unwrap();
     let csv = format!(
@@ -580,7 +461,7 @@ async fn a_returned_submission_is_not_resubmitted_unchanged_at_any_door() {
             ),
         )
         .await;
-    w.seal(&f).await;
+    w.seal(f.id).await;
     let sub = w.submit(SCHOOL_A).await.unwrap();
     let d = Decide {
         submission_id: sub,

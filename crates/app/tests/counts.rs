@@ -6,40 +6,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use chrono::{Duration, Utc};
+use shuangshi_app::Disclosure;
 use shuangshi_app::dashboard::Chart;
 use shuangshi_app::export::RosterFilter;
-use shuangshi_app::forms::{Edit, Mode};
+use shuangshi_app::forms::Edit;
 use shuangshi_app::submissions::Decide;
 use shuangshi_app::term::TermForm;
-use shuangshi_app::{App, Disclosure};
 use shuangshi_rules::text::norm;
-use shuangshi_rules::{Batch, Column, Direction, Input, Org, Tally, directions};
-use shuangshi_store::testing::TestDb;
+use shuangshi_rules::{Batch, Column, Direction, Input, Tally, directions};
 use shuangshi_store::{
-    Actor, ArrivalState, BatchRecord, Decision, FormContent, FormRecord, PublicationState, Role,
-    Scope, SelectionStatus, Store, SubmissionStatus,
+    Actor, ArrivalState, Decision, FormContent, FormRecord, PublicationState, Role, Scope,
+    SelectionStatus, SubmissionStatus,
 };
 
-const SCHOOL_A: &str = "重庆丁工业学校";
-const SCHOOL_B: &str = "重庆戌职业教育中心";
-const ENTERPRISE: &str = "重庆戊机电集团有限公司";
-const TINY_PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
-    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
-    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-];
-
-fn org(name: &str, category: &str, affiliation: &str, district: &str) -> Org {
-    Org {
-        name: name.into(),
-        category: category.into(),
-        affiliation: affiliation.into(),
-        credit_code: String::new(),
-        district: district.into(),
-    }
-}
+mod support;
+use support::{ENTERPRISE, SCHOOL_A, SCHOOL_B, World, org};
 
 fn cells(pairs: &[(Column, String)]) -> Vec<String> {
     let mut cells = vec![String::new(); Column::ALL.len()];
@@ -137,128 +118,24 @@ fn content(batch: &Batch, school: &str, account: &str, n: u8) -> FormContent {
     }
 }
 
-struct World {
-    db: TestDb,
-    app: App,
-    batch: BatchRecord,
-    sys: Actor,
-}
-
 impl World {
     async fn new() -> World {
-        let db = TestDb::new().await;
-        let store = db.store().clone();
-        let sys = Actor::system();
-        let mut params = Batch::batch10();
-        let tz = params.deadline.timezone();
-        params.deadline = (Utc::now() + Duration::days(30)).with_timezone(&tz);
-        let batch = store.create_batch(&params, &sys).await.unwrap();
-        let batch = store.open_batch(batch.id, &sys).await.unwrap();
-        store
-            .import_orgs(
-                vec![
-                    org(SCHOOL_A, "中职", "区县教委", "江津区"),
-                    org(SCHOOL_B, "中职", "区县教委", ""),
-                    org(ENTERPRISE, "国有企业", "市国资委", "九龙坡区"),
-                ],
-                &sys,
-            )
-            .await
-            .unwrap();
-        World {
-            app: App::new(store),
-            db,
-            batch,
-            sys,
-        }
-    }
-
-    fn store(&self) -> &Store {
-        self.app.store()
-    }
-
-    async fn id_of(&self, name: &str) -> i64 {
-        self.store()
-            .find_org_by_name(&Scope::All, name)
-            .await
-            .unwrap()
-            .unwrap()
-            .id
+        World::with_orgs(vec![
+            org(SCHOOL_A, "中职", "区县教委", "江津区"),
+            org(SCHOOL_B, "中职", "区县教委", ""),
+            org(ENTERPRISE, "国有企业", "市国资委", "九龙坡区"),
+        ])
+        .await
     }
 
     /// A confirmed partnership of `school` (tagged) with its form holding `content`.
     async fn form(&self, school: &str, content: &FormContent) -> FormRecord {
-        let (s, e) = (self.id_of(school).await, self.id_of(ENTERPRISE).await);
-        let p = self
-            .store()
-            .propose_partnership(
-                &Scope::All,
-                self.batch.id,
-                s,
-                e,
-                &["33618".to_owned()],
-                &self.sys,
-            )
+        self.form_tagged(school, &["33618".to_owned()], content)
             .await
-            .unwrap()
-            .unwrap();
-        let p = self
-            .store()
-            .respond_partnership(&Scope::All, p.id, true, &self.sys)
-            .await
-            .unwrap()
-            .unwrap();
-        let form = self.get(p.form_id.unwrap()).await;
-        self.app
-            .replace_content(
-                &Scope::School(s),
-                &self.sys,
-                &self.batch,
-                &form,
-                content,
-                None,
-                Mode::Commit,
-            )
-            .await
-            .unwrap();
-        self.get(form.id).await
-    }
-
-    async fn get(&self, form_id: i64) -> FormRecord {
-        self.store()
-            .get_form(&Scope::All, form_id)
-            .await
-            .unwrap()
-            .unwrap()
-    }
-
-    /// Confirms every row and seals the form (W02, W03).
-    async fn seal(&self, form_id: i64) {
-        let form = self.get(form_id).await;
-        let ids: Vec<i64> = form.rows.iter().map(|r| r.id).collect();
-        self.store()
-            .confirm_rows(&Scope::All, form.id, &ids, Some(form.version), &self.sys)
-            .await
-            .unwrap();
-        self.store()
-            .put_scan(
-                &Scope::All,
-                form.id,
-                "image/png",
-                TINY_PNG.to_vec(),
-                &self.sys,
-            )
-            .await
-            .unwrap();
     }
 
     async fn submit(&self, school: &str) -> i64 {
-        let s = self.id_of(school).await;
-        self.app
-            .submit(&Scope::School(s), &self.sys, &self.batch, s, Utc::now())
-            .await
-            .unwrap()
-            .submission_id
+        self.try_submit(school).await.unwrap()
     }
 
     async fn decide(&self, submission_id: i64, decision: Decision) {
