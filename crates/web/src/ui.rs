@@ -16,6 +16,34 @@ use crate::fmt::url_encode;
 pub use shuangshi_store::Role;
 
 /// A commission role (人事处 or 职成教处): may switch between batches.
+/// A list page's filters as a query string (for its export and paging links): those not blank,
+/// in the order given.
+pub fn filter_query(filters: &[(&str, &str)]) -> String {
+    let kept: Vec<(&str, &str)> = filters
+        .iter()
+        .copied()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
+}
+
+/// `path` with a list's query string (see [`filter_query`]) and, when `full`, `full=1` (mobile
+/// and account numbers in full, for the roles that may see them).
+pub fn href_with(path: &str, query: &str, full: bool) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    if !query.is_empty() {
+        parts.push(query);
+    }
+    if full {
+        parts.push("full=1");
+    }
+    if parts.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", parts.join("&"))
+    }
+}
+
 pub fn is_commission(role: Role) -> bool {
     matches!(role, Role::Admin | Role::VocationalReviewer)
 }

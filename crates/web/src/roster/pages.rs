@@ -102,12 +102,7 @@ impl RosterQuery {
 
     /// The same filters as a query string (for the export link).
     fn query_string(&self) -> String {
-        let kept: Vec<(&str, &str)> = self
-            .filters()
-            .into_iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .collect();
-        serde_urlencoded::to_string(kept).unwrap_or_default()
+        crate::ui::filter_query(&self.filters())
     }
 }
 
@@ -283,20 +278,7 @@ pub async fn page(
         .chain(PAGE_HEADERS.iter().map(|h| ui::Column::new(*h)))
         .collect();
     let query = q.query_string();
-    let with = |path: &str, full: bool| {
-        let mut parts: Vec<String> = Vec::new();
-        if !query.is_empty() {
-            parts.push(query.clone());
-        }
-        if full {
-            parts.push("full=1".to_owned());
-        }
-        if parts.is_empty() {
-            path.to_owned()
-        } else {
-            format!("{path}?{}", parts.join("&"))
-        }
-    };
+    let with = |path: &str, full: bool| crate::ui::href_with(path, &query, full);
     let export_href = with("/roster.xlsx", disclosure.full());
     let self_href = with("/roster", false);
     let frame = user

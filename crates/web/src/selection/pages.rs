@@ -89,12 +89,7 @@ impl SelectionQuery {
     }
 
     fn query_string(&self) -> String {
-        let kept: Vec<(&str, &str)> = self
-            .filters()
-            .into_iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .collect();
-        serde_urlencoded::to_string(kept).unwrap_or_default()
+        crate::ui::filter_query(&self.filters())
     }
 }
 
