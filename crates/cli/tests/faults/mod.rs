@@ -931,14 +931,23 @@ fn kill_9_during_a_cli_import_leaves_every_form_one_whole_version() {
     assert!(stored_versions(&rt, &db).iter().all(|(_, v)| *v == 'A'));
 
     // Imports killed after a random number of forms (and a random few milliseconds more):
-    // of B, then of A, then of B again, so every round has forms to change.
+    // of B, then of A, then of B again, so every round has forms to change. A late random
+    // kill may find the import already finished; once four rounds have passed without a
+    // kill midway, the next rounds kill right after the first form.
     let seed = kill_seed();
     let mut rng = Lcg(seed);
     let mut killed_midway = 0;
-    for round in 0..4 {
+    let mut round = 0;
+    while round < 4 || (killed_midway == 0 && round < 12) {
         let (folder, to) = if round % 2 == 0 { (&b, 'B') } else { (&a, 'A') };
-        let after = rng.between(1, forms as u64 - 1) as usize;
-        let extra = rng.between(0, 40);
+        let (after, extra) = if round < 4 {
+            (
+                rng.between(1, forms as u64 - 1) as usize,
+                rng.between(0, 40),
+            )
+        } else {
+            (1, 0)
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_shuangshi"))
             .args([
                 "import",
@@ -1006,6 +1015,7 @@ fn kill_9_during_a_cli_import_leaves_every_form_one_whole_version() {
                 "round {round} (seed {seed}): 「{key}」 was reported imported as {to}: {line}"
             );
         }
+        round += 1;
     }
     assert!(
         killed_midway > 0,
