@@ -129,6 +129,8 @@ pub enum Number {
     Mobile,
     /// 账户账号.
     Account,
+    /// The footer's 联系电话 (of the school's 学校填表人; the row is not used).
+    Contact,
 }
 
 impl Number {
@@ -137,6 +139,7 @@ impl Number {
         match s.trim() {
             "mobile" => Some(Number::Mobile),
             "account" => Some(Number::Account),
+            "contact" => Some(Number::Contact),
             _ => None,
         }
     }
@@ -145,20 +148,47 @@ impl Number {
         match self {
             Number::Mobile => "mobile",
             Number::Account => "account",
+            Number::Contact => "contact",
         }
     }
 
-    pub fn column(self) -> Column {
+    /// The row's column holding the number; `None` for the footer's 联系电话.
+    pub fn column(self) -> Option<Column> {
         match self {
-            Number::Mobile => Column::Mobile,
-            Number::Account => Column::AccountNumber,
+            Number::Mobile => Some(Column::Mobile),
+            Number::Account => Some(Column::AccountNumber),
+            Number::Contact => None,
+        }
+    }
+
+    /// 手机号码 / 账户账号 / 联系电话.
+    pub fn label(self) -> &'static str {
+        self.column().map_or("联系电话", Column::label)
+    }
+
+    /// The number `self` names in a form: the row's cell (`cell` of the row at `index`, with the
+    /// person's name), or the footer's phone with the 学校填表人.
+    fn pick<'a>(
+        self,
+        index: usize,
+        row: impl Fn(usize, Column) -> Option<&'a str>,
+        filler: &'a str,
+        phone: &'a str,
+    ) -> Option<(&'a str, &'a str, String)> {
+        match self.column() {
+            Some(column) => Some((
+                row(index, Column::Name)?,
+                row(index, column)?,
+                format!("第 {} 行", index + FIRST_ROW as usize),
+            )),
+            None => Some((filler, phone, "表尾".to_owned())),
         }
     }
 }
 
 /// One value to show in full: the number of the person on sheet row `row_no` (the first person
-/// is row 5, as in the downloaded form) of form `form_id` — as it stands now, or as submitted in
-/// submission version `version_id`.
+/// is row 5, as in the downloaded form) of form `form_id`, or the form's footer 联系电话 (row not
+/// used) — as it stands now, or as submitted in submission version `version_id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RevealTarget {
     pub form_id: i64,
@@ -191,23 +221,30 @@ impl App {
         if !disclosure.may_unmask() {
             return Err(Error::refused("本账号无权查看完整号码"));
         }
-        let index = target
-            .row_no
-            .checked_sub(FIRST_ROW)
-            .and_then(|i| usize::try_from(i).ok())
-            .ok_or(Error::NotFound)?;
-        let column = target.number.column();
-        let (name, value, where_) = match target.version_id {
+        let index = match target.number {
+            Number::Contact => 0,
+            _ => target
+                .row_no
+                .checked_sub(FIRST_ROW)
+                .and_then(|i| usize::try_from(i).ok())
+                .ok_or(Error::NotFound)?,
+        };
+        let (name, value, at, where_) = match target.version_id {
             None => {
                 let form = self
                     .store
                     .get_form(scope, target.form_id)
                     .await?
                     .ok_or(Error::NotFound)?;
-                let row = form.rows.get(index).ok_or(Error::NotFound)?;
+                let cell = |i: usize, c: Column| form.rows.get(i).map(|r| r.cell(c));
+                let (name, value, at) = target
+                    .number
+                    .pick(index, cell, &form.filler, &form.phone)
+                    .ok_or(Error::NotFound)?;
                 (
-                    row.cell(Column::Name).to_owned(),
-                    row.cell(column).to_owned(),
+                    name.to_owned(),
+                    value.to_owned(),
+                    at,
                     format!("推荐表 {}（{}）", form.id, form.enterprise_name),
                 )
             }
@@ -223,10 +260,15 @@ impl App {
                     .iter()
                     .find(|f| f.form_id == target.form_id)
                     .ok_or(Error::NotFound)?;
-                let row = form.rows.get(index).ok_or(Error::NotFound)?;
+                let cell = |i: usize, c: Column| form.rows.get(i).map(|r| r.cell(c));
+                let (name, value, at) = target
+                    .number
+                    .pick(index, cell, &form.filler, &form.phone)
+                    .ok_or(Error::NotFound)?;
                 (
-                    row.cell(Column::Name).to_owned(),
-                    row.cell(column).to_owned(),
+                    name.to_owned(),
+                    value.to_owned(),
+                    at,
                     format!(
                         "推荐表 {}（{}）第 {} 次报送",
                         form.form_id, form.enterprise.name, version.snapshot.version_no
@@ -242,17 +284,13 @@ impl App {
             &disclosure.actor,
             "unmask.value",
             format!("form:{}", target.form_id),
-            format!(
-                "{where_} 第 {} 行「{name}」{}",
-                target.row_no,
-                column.label()
-            ),
+            format!("{where_} {at}「{name}」{}", target.number.label()),
         );
         self.store.audit(entry).await?;
         Ok(Revealed {
             value,
             name,
-            label: column.label(),
+            label: target.number.label(),
         })
     }
 }

@@ -442,6 +442,22 @@ impl DiffPage {
     pub fn unchanged(&self) -> bool {
         self.forms.iter().all(FormDiff::is_unchanged)
     }
+
+    /// The id of submitted version `n` (for 「查看完整」 of a value as it was then).
+    pub fn version_id(&self, n: &i32) -> i64 {
+        self.versions
+            .iter()
+            .find(|v| v.version_no == *n)
+            .map_or(0, |v| v.id)
+    }
+
+    /// This page, for coming back after 「查看完整」 without JavaScript.
+    pub fn back(&self) -> String {
+        format!(
+            "/review/{}/diff?from={}&to={}",
+            self.s.id, self.from, self.to
+        )
+    }
 }
 
 async fn snapshot_of(

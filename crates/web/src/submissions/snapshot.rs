@@ -265,6 +265,17 @@ pub struct CellChange {
     pub column: String,
     pub old: String,
     pub new: String,
+    /// For 「查看完整」 of a masked side: the form, the sheet row of the old and of the new side
+    /// (the first person is row 5; 0 for the footer) and the number (`mobile`, `account`,
+    /// `contact`; empty for a value that is never masked).
+    #[serde(skip)]
+    pub form_id: i64,
+    #[serde(skip)]
+    pub old_row: u32,
+    #[serde(skip)]
+    pub new_row: u32,
+    #[serde(skip)]
+    pub number: &'static str,
 }
 
 /// A row in both versions with changed cells.
@@ -339,7 +350,19 @@ impl FormDiff {
     }
 }
 
-fn cell_changes(old: &SnapRow, new: &SnapRow) -> Vec<CellChange> {
+/// The sheet row of the `i`-th person of a form (the first is row 5).
+fn sheet_row(i: usize) -> u32 {
+    u32::try_from(i)
+        .unwrap_or(u32::MAX)
+        .saturating_add(shuangshi_store::forms::FIRST_ROW)
+}
+
+/// The changed cells of one person: `old` and `new` with their places in their forms.
+fn cell_changes(
+    form_id: i64,
+    (oi, old): (usize, &SnapRow),
+    (ni, new): (usize, &SnapRow),
+) -> Vec<CellChange> {
     Column::ALL
         .iter()
         .filter(|c| **c != Column::Seq)
@@ -349,6 +372,14 @@ fn cell_changes(old: &SnapRow, new: &SnapRow) -> Vec<CellChange> {
                 column: c.label().to_owned(),
                 old: a.to_owned(),
                 new: b.to_owned(),
+                form_id,
+                old_row: sheet_row(oi),
+                new_row: sheet_row(ni),
+                number: match c {
+                    Column::Mobile => "mobile",
+                    Column::AccountNumber => "account",
+                    _ => "",
+                },
             })
         })
         .collect()
@@ -359,49 +390,44 @@ fn person_key(r: &SnapRow) -> String {
 }
 
 /// The diff of two forms' rows: rows matched by id, then by the person's name.
-fn diff_rows(old: &[SnapRow], new: &[SnapRow]) -> (Vec<RowBrief>, Vec<RowBrief>, Vec<RowChange>) {
-    let mut old_left: Vec<&SnapRow> = old.iter().collect();
+fn diff_rows(
+    form_id: i64,
+    old: &[SnapRow],
+    new: &[SnapRow],
+) -> (Vec<RowBrief>, Vec<RowBrief>, Vec<RowChange>) {
+    let mut old_left: Vec<(usize, &SnapRow)> = old.iter().enumerate().collect();
     let mut changed = Vec::new();
-    let mut new_left: Vec<&SnapRow> = Vec::new();
-    for n in new {
+    let mut matched = |o: (usize, &SnapRow), n: (usize, &SnapRow)| {
+        let changes = cell_changes(form_id, o, n);
+        if !changes.is_empty() {
+            changed.push(RowChange {
+                name: n.1.name().to_owned(),
+                changes,
+            });
+        }
+    };
+    let mut new_left: Vec<(usize, &SnapRow)> = Vec::new();
+    for n in new.iter().enumerate() {
         match old_left
             .iter()
-            .position(|o| o.row_id != 0 && o.row_id == n.row_id)
+            .position(|(_, o)| o.row_id != 0 && o.row_id == n.1.row_id)
         {
-            Some(i) => {
-                let o = old_left.remove(i);
-                let changes = cell_changes(o, n);
-                if !changes.is_empty() {
-                    changed.push(RowChange {
-                        name: n.name().to_owned(),
-                        changes,
-                    });
-                }
-            }
+            Some(i) => matched(old_left.remove(i), n),
             None => new_left.push(n),
         }
     }
     let mut added = Vec::new();
     for n in new_left {
-        let key = person_key(n);
+        let key = person_key(n.1);
         match old_left
             .iter()
-            .position(|o| !key.is_empty() && person_key(o) == key)
+            .position(|(_, o)| !key.is_empty() && person_key(o) == key)
         {
-            Some(i) => {
-                let o = old_left.remove(i);
-                let changes = cell_changes(o, n);
-                if !changes.is_empty() {
-                    changed.push(RowChange {
-                        name: n.name().to_owned(),
-                        changes,
-                    });
-                }
-            }
-            None => added.push(RowBrief::of(n)),
+            Some(i) => matched(old_left.remove(i), n),
+            None => added.push(RowBrief::of(n.1)),
         }
     }
-    let removed = old_left.into_iter().map(RowBrief::of).collect();
+    let removed = old_left.into_iter().map(|(_, o)| RowBrief::of(o)).collect();
     (added, removed, changed)
 }
 
@@ -422,6 +448,10 @@ fn meta_changes(old: &SnapForm, new: &SnapForm) -> Vec<CellChange> {
         column: c.to_owned(),
         old: a.clone(),
         new: b.clone(),
+        form_id: new.form_id,
+        old_row: 0,
+        new_row: 0,
+        number: if c == "联系电话" { "contact" } else { "" },
     })
     .collect()
 }
@@ -433,7 +463,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<FormDiff> {
     for n in &new.forms {
         match by_id.get(&n.form_id) {
             Some(o) => {
-                let (added, removed, changed) = diff_rows(&o.rows, &n.rows);
+                let (added, removed, changed) = diff_rows(n.form_id, &o.rows, &n.rows);
                 let meta = meta_changes(o, n);
                 let same =
                     added.is_empty() && removed.is_empty() && changed.is_empty() && meta.is_empty();

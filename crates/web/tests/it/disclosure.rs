@@ -545,3 +545,85 @@ async fn a_role_that_may_not_unmask_or_another_school_cannot_reveal_a_number() {
     assert_eq!(r.json()["value"], "13800138000");
     assert_eq!(value_entries(&app).await.len(), 1);
 }
+
+/// The values of every hidden input `name` in a page, in order.
+fn hidden_all(body: &str, name: &str) -> Vec<String> {
+    let pattern = format!(r#"name="{name}" value=""#);
+    body.split(&pattern)
+        .skip(1)
+        .filter_map(|part| part.find('"').map(|end| part[..end].to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_version_diff_and_the_footer_phone_reveal_one_value_each_audited() {
+    let (app, users, ids) = seeded().await;
+    let (fa, fb, sid) = (ids[0], ids[1], ids[2]);
+    let mut admin = app.login_as(&users[&Role::Admin], PASSWORD).await;
+
+    // The diff of school 甲's two versions shows the changed mobile masked on both sides, each
+    // with 「查看完整」 of the value as it was in its own version.
+    let r = admin.get(&format!("/review/{sid}/diff?from=1&to=2")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(leaks(&r.body).is_empty(), "{}", r.body);
+    assert_eq!(
+        hidden_all(&r.body, "column"),
+        vec!["mobile", "mobile"],
+        "{}",
+        r.body
+    );
+    assert_eq!(hidden_all(&r.body, "row"), vec!["6", "6"]);
+    assert_eq!(hidden_all(&r.body, "form"), vec![fa.to_string(); 2]);
+    let versions = hidden_all(&r.body, "version");
+    assert!(versions.iter().all(|v| v != "0") && versions[0] != versions[1]);
+    assert_eq!(
+        hidden(&r.body, "back").as_deref(),
+        Some(format!("/review/{sid}/diff?from=1&#38;to=2").as_str())
+    );
+    let old = reveal(&mut admin, fa, 6, "mobile", &versions[0], "json").await;
+    assert_eq!(old.json()["value"], "13900139000", "{}", old.body);
+    let new = reveal(&mut admin, fa, 6, "mobile", &versions[1], "json").await;
+    assert_eq!(new.json()["value"], "13700137000", "{}", new.body);
+    // Shown in full (itself audited), the page offers nothing more.
+    let r = admin
+        .get(&format!("/review/{sid}/diff?from=1&to=2&full=1"))
+        .await;
+    assert!(r.body.contains("13900139000") && !r.body.contains(r#"action="/reveal""#));
+
+    // The footer's 联系电话 of school 乙's form, a mobile: revealed alone, with the 学校填表人.
+    let r = reveal(&mut admin, fb, 0, "contact", "0", "json").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["value"], "13600136000");
+    assert_eq!(r.json()["name"], "赵老师");
+    assert_eq!(r.json()["column"], "contact");
+    assert_eq!(leaks(&r.body), vec!["13600136000"]);
+    let entries = value_entries(&app).await;
+    assert_eq!(entries.len(), 3, "one entry per value shown");
+    let contact = entries
+        .iter()
+        .find(|e| e.target == format!("form:{fb}"))
+        .expect("the footer's entry");
+    assert!(
+        contact.detail.contains("表尾「赵老师」联系电话"),
+        "{}",
+        contact.detail
+    );
+    assert!(entries.iter().all(|e| leaks(&e.detail).is_empty()));
+    // School 甲's review page shows its footer phone masked, with 「查看完整」 of it as submitted.
+    let r = admin.get(&format!("/review/{sid}?v=2")).await;
+    assert!(!r.body.contains("023-63865672"), "{}", r.body);
+    let columns = hidden_all(&r.body, "column");
+    let at = columns
+        .iter()
+        .position(|c| c == "contact")
+        .unwrap_or_else(|| panic!("no 「查看完整」 of the footer phone: {}", r.body));
+    let version = hidden_all(&r.body, "version")[at].clone();
+    assert_eq!(hidden_all(&r.body, "row")[at], "0");
+    let r = reveal(&mut admin, fa, 0, "contact", &version, "json").await;
+    assert_eq!(r.json()["value"], "023-63865672", "{}", r.body);
+    assert_eq!(value_entries(&app).await.len(), 4);
+    // Not a role that may unmask: refused like the rows' numbers.
+    let mut sasac = app.login_as(&users[&Role::SasacViewer], PASSWORD).await;
+    let r = reveal(&mut sasac, fb, 0, "contact", "0", "json").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
