@@ -229,6 +229,11 @@ impl App {
                 .and_then(|i| usize::try_from(i).ok())
                 .ok_or(Error::NotFound)?,
         };
+        // The person's name, the value, where it is in the form, and which form it is.
+        let picked = |found: Option<(&str, &str, String)>, where_: String| {
+            let (name, value, at) = found.ok_or(Error::NotFound)?;
+            Ok::<_, Error>((name.to_owned(), value.to_owned(), at, where_))
+        };
         let (name, value, at, where_) = match target.version_id {
             None => {
                 let form = self
@@ -237,16 +242,10 @@ impl App {
                     .await?
                     .ok_or(Error::NotFound)?;
                 let cell = |i: usize, c: Column| form.rows.get(i).map(|r| r.cell(c));
-                let (name, value, at) = target
-                    .number
-                    .pick(index, cell, &form.filler, &form.phone)
-                    .ok_or(Error::NotFound)?;
-                (
-                    name.to_owned(),
-                    value.to_owned(),
-                    at,
+                picked(
+                    target.number.pick(index, cell, &form.filler, &form.phone),
                     format!("推荐表 {}（{}）", form.id, form.enterprise_name),
-                )
+                )?
             }
             Some(version_id) => {
                 let version = self
@@ -261,19 +260,13 @@ impl App {
                     .find(|f| f.form_id == target.form_id)
                     .ok_or(Error::NotFound)?;
                 let cell = |i: usize, c: Column| form.rows.get(i).map(|r| r.cell(c));
-                let (name, value, at) = target
-                    .number
-                    .pick(index, cell, &form.filler, &form.phone)
-                    .ok_or(Error::NotFound)?;
-                (
-                    name.to_owned(),
-                    value.to_owned(),
-                    at,
+                picked(
+                    target.number.pick(index, cell, &form.filler, &form.phone),
                     format!(
                         "推荐表 {}（{}）第 {} 次报送",
                         form.form_id, form.enterprise.name, version.snapshot.version_no
                     ),
-                )
+                )?
             }
         };
         let value = value.trim().to_owned();
