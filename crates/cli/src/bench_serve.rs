@@ -565,7 +565,7 @@ async fn seed_school(
                     &all,
                     form.id,
                     "image/png",
-                    crate::demo::TINY_PNG.to_vec(),
+                    shuangshi_sheet::scan::TINY_PNG.to_vec(),
                     &sys,
                 )
                 .await

@@ -12,8 +12,8 @@ use shuangshi_store::{
 
 use crate::support::{Client, PASSWORD, Part, TestApp};
 
-/// A tiny valid PNG (1×1 RGBA, white), as a scanner would never make one; it decodes in full.
-pub const PNG: &[u8] = b"\x89PNG\x0d\x0a\x1a\x0a\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0bIDATx\x9cc\xf8\x0f\x04\x00\x09\xfb\x03\xfd\xfb^k+\x00\x00\x00\x00IEND\xaeB`\x82";
+/// A tiny valid PNG (1×1 RGBA), as a scanner would never make one; it decodes in full.
+pub const PNG: &[u8] = shuangshi_sheet::scan::TINY_PNG;
 
 /// The batch of the tests: batch 10's parameters, open, the deadline a month ahead.
 pub async fn open_batch(app: &TestApp) -> BatchRecord {
