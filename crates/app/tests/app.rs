@@ -6,12 +6,12 @@
 use shuangshi_app::forms::{Edit, Mode};
 use shuangshi_app::submissions::Decide;
 use shuangshi_app::{App, Error};
-use shuangshi_rules::{Batch, Column, Severity};
+use shuangshi_rules::{Batch, Column, Org, Severity};
 use shuangshi_store::testing::TestDb;
 use shuangshi_store::{Actor, Decision, FormContent, FormRecord, ReviewReason, Scope, Store};
 
 mod support;
-use support::{ENTERPRISE, SCHOOL_A, SCHOOL_B, TINY_PNG, World, org};
+use support::{ENTERPRISE, SCHOOL_A, SCHOOL_B, TINY_PNG, World};
 
 /// One teacher sent and one engineer received, every cell as the notice asks.
 fn clean(batch: &Batch, school: &str, account: &str, teacher: (&str, &str)) -> FormContent {
@@ -89,9 +89,9 @@ fn clean(batch: &Batch, school: &str, account: &str, teacher: (&str, &str)) -> F
 impl World {
     async fn new() -> World {
         World::with_orgs(vec![
-            org(SCHOOL_A, "中职", "区县教委", "江津区"),
-            org(SCHOOL_B, "中职", "区县教委", "江津区"),
-            org(ENTERPRISE, "国有企业", "市国资委", "江津区"),
+            Org::new(SCHOOL_A, "中职", "区县教委", "江津区"),
+            Org::new(SCHOOL_B, "中职", "区县教委", "江津区"),
+            Org::new(ENTERPRISE, "国有企业", "市国资委", "江津区"),
         ])
         .await
     }
@@ -288,7 +288,10 @@ async fn findings_are_stored_with_the_versions_they_were_computed_on() {
     assert!(has(&w.rules_on(SCHOOL_A).await, "F04"));
     // The registry changes: the batch's checks are dropped and computed again on the next read.
     w.store()
-        .import_orgs(vec![org(SCHOOL_A, "国家双高", "市教委", "江津区")], &w.sys)
+        .import_orgs(
+            vec![Org::new(SCHOOL_A, "国家双高", "市教委", "江津区")],
+            &w.sys,
+        )
         .await
         .unwrap();
     assert!(
@@ -394,9 +397,12 @@ async fn a_registry_preview_says_what_its_commit_then_does() {
     let db = TestDb::new().await;
     let app = App::new(db.store().clone());
     let actor = Actor::system();
-    db.import_orgs(vec![org(SCHOOL_A, "中职", "区县教委", "江津区")], &actor)
-        .await
-        .unwrap();
+    db.import_orgs(
+        vec![Org::new(SCHOOL_A, "中职", "区县教委", "江津区")],
+        &actor,
+    )
+    .await
+    .unwrap();
     let csv = format!(
         "单位名称,单位类别,隶属关系,统一社会信用代码,所在区县\n\
          {SCHOOL_A},中职,区县教委,,江津区\n\

@@ -13,14 +13,14 @@ use shuangshi_app::forms::Edit;
 use shuangshi_app::submissions::Decide;
 use shuangshi_app::term::TermForm;
 use shuangshi_rules::text::norm;
-use shuangshi_rules::{Batch, Column, Direction, Input, Tally, directions};
+use shuangshi_rules::{Batch, Column, Direction, Input, Org, Tally, directions};
 use shuangshi_store::{
     Actor, ArrivalState, Decision, FormContent, FormRecord, PublicationState, Role, Scope,
     SelectionStatus, SubmissionStatus,
 };
 
 mod support;
-use support::{ENTERPRISE, SCHOOL_A, SCHOOL_B, World, org};
+use support::{ENTERPRISE, SCHOOL_A, SCHOOL_B, World};
 
 fn cells(pairs: &[(Column, String)]) -> Vec<String> {
     let mut cells = vec![String::new(); Column::ALL.len()];
@@ -121,9 +121,9 @@ fn content(batch: &Batch, school: &str, account: &str, n: u8) -> FormContent {
 impl World {
     async fn new() -> World {
         World::with_orgs(vec![
-            org(SCHOOL_A, "中职", "区县教委", "江津区"),
-            org(SCHOOL_B, "中职", "区县教委", ""),
-            org(ENTERPRISE, "国有企业", "市国资委", "九龙坡区"),
+            Org::new(SCHOOL_A, "中职", "区县教委", "江津区"),
+            Org::new(SCHOOL_B, "中职", "区县教委", ""),
+            Org::new(ENTERPRISE, "国有企业", "市国资委", "九龙坡区"),
         ])
         .await
     }

@@ -20,6 +20,19 @@ pub struct Org {
     pub district: String,
 }
 
+impl Org {
+    /// An organisation with its name, 单位类别, 隶属关系 and 所在区县 (no credit code).
+    pub fn new(name: &str, category: &str, affiliation: &str, district: &str) -> Org {
+        Org {
+            name: name.into(),
+            category: category.into(),
+            affiliation: affiliation.into(),
+            credit_code: String::new(),
+            district: district.into(),
+        }
+    }
+}
+
 /// All registered organisations, looked up by normalised name.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {

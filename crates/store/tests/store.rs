@@ -20,13 +20,7 @@ fn admin() -> Actor {
 }
 
 fn org(name: &str, category: &str) -> Org {
-    Org {
-        name: name.into(),
-        category: category.into(),
-        affiliation: String::new(),
-        credit_code: String::new(),
-        district: "渝中区".into(),
-    }
+    Org::new(name, category, "", "渝中区")
 }
 
 fn row(name: &str) -> Vec<String> {

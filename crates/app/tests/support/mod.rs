@@ -14,16 +14,6 @@ pub const SCHOOL_B: &str = "重庆戌职业教育中心";
 pub const ENTERPRISE: &str = "重庆戊机电集团有限公司";
 pub use shuangshi_sheet::scan::TINY_PNG;
 
-pub fn org(name: &str, category: &str, affiliation: &str, district: &str) -> Org {
-    Org {
-        name: name.into(),
-        category: category.into(),
-        affiliation: affiliation.into(),
-        credit_code: String::new(),
-        district: district.into(),
-    }
-}
-
 /// A fresh database (SQLite, or PostgreSQL with `TEST_DATABASE_URL`), the embedded batch open
 /// with its deadline a month away, and the use cases over it.
 pub struct World {
