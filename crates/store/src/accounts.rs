@@ -381,8 +381,8 @@ impl Store {
             .one(tx.conn())
             .await?
             .ok_or(StoreError::NotFound("用户"))?;
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "user.create",
@@ -391,7 +391,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         user_from(m)
     }
 
@@ -857,8 +856,8 @@ impl Store {
             .one(tx.conn())
             .await?
             .ok_or(StoreError::NotFound("令牌"))?;
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "token.create",
@@ -867,7 +866,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         Ok((token_from(m), plaintext))
     }
 
@@ -945,12 +943,11 @@ impl Store {
         if res.rows_affected == 0 {
             return Ok(false);
         }
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(actor, "token.revoke", format!("token:{token_id}"), ""),
         )
         .await?;
-        tx.commit().await?;
         Ok(true)
     }
 }

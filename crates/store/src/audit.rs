@@ -293,6 +293,12 @@ impl Store {
         Ok(rec)
     }
 
+    /// Ends a state change: appends `entry` inside `tx` ([`Store::audit_in`]) and commits both.
+    pub async fn commit_audited(&self, tx: Tx, entry: AuditEntry) -> Result<(), StoreError> {
+        self.audit_in(&tx, entry).await?;
+        tx.commit().await
+    }
+
     /// Appends `entry` inside the caller's transaction, so the state change and its record commit
     /// (or roll back) together. Call it last in the transaction: it holds the chain's lock until
     /// commit.

@@ -138,8 +138,8 @@ impl Store {
             .one(tx.conn())
             .await?
             .ok_or(StoreError::NotFound("批次"))?;
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "batch.create",
@@ -148,7 +148,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         batch_from(m)
     }
 
@@ -370,8 +369,8 @@ impl Store {
         if res.rows_affected == 0 {
             return Ok(false);
         }
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "batch.extend_remove",
@@ -380,7 +379,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         Ok(true)
     }
 

@@ -802,8 +802,8 @@ impl Store {
         })
         .exec(tx.conn())
         .await?;
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "selection.opinion",
@@ -812,7 +812,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         Ok(Some(()))
     }
 
@@ -1224,8 +1223,8 @@ impl Store {
                 .exec(tx.conn())
                 .await?;
         }
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "publication.final.withdraw",
@@ -1234,7 +1233,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -1282,8 +1280,8 @@ impl Store {
                 None,
             )
             .await?;
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "publication.final.correct",
@@ -1292,7 +1290,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 

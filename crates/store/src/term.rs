@@ -799,12 +799,11 @@ impl Store {
             ),
             TermChange::Remark(_) => ("term.remark", format!("{} v{version}", sel.name)),
         };
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(actor, action, format!("selection:{selection_id}"), detail),
         )
         .await?;
-        tx.commit().await?;
         self.term_row(scope, selection_id)
             .await?
             .ok_or(StoreError::NotFound("聘期记录"))
@@ -847,8 +846,8 @@ impl Store {
         })
         .exec(tx.conn())
         .await?;
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "term.close",
@@ -857,7 +856,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -950,8 +948,8 @@ impl Store {
         .exec(tx.conn())
         .await?
         .last_insert_id;
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "ledger.prepare",
@@ -969,7 +967,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         self.ledger_entry(id).await
     }
 
@@ -1011,8 +1008,8 @@ impl Store {
             .filter(ledger_entries::Column::Id.eq(id))
             .exec(tx.conn())
             .await?;
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "ledger.approve",
@@ -1021,7 +1018,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         self.ledger_entry(id).await
     }
 
@@ -1045,8 +1041,8 @@ impl Store {
             .filter(ledger_entries::Column::Id.eq(id))
             .exec(tx.conn())
             .await?;
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "ledger.withdraw",
@@ -1055,7 +1051,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -1107,8 +1102,8 @@ impl Store {
             .map(|(c, v)| format!("{c} {v}"))
             .collect::<Vec<_>>()
             .join("，");
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "subsidy.use",
@@ -1117,7 +1112,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         self.subsidy_uses(batch_id)
             .await?
             .into_iter()
@@ -1189,8 +1183,8 @@ impl Store {
         .exec(tx.conn())
         .await?
         .last_insert_id;
-        self.audit_in(
-            &tx,
+        self.commit_audited(
+            tx,
             AuditEntry::new(
                 actor,
                 "reminder.send",
@@ -1199,7 +1193,6 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
         Ok(self
             .reminders(batch_id, Some(org_id))
             .await?
