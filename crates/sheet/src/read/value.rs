@@ -9,6 +9,9 @@ use shuangshi_rules::Cell;
 /// Excel cannot show more than 15 significant digits: from 1e15 on, a typed number has lost digits.
 const EXACT_DIGITS_LIMIT: f64 = 1e15;
 
+/// 2^63: every integral float below it in magnitude converts to an i64 exactly.
+const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
+
 /// The last day Excel's date system knows (9999-12-31) plus one, as a serial number.
 const MAX_SERIAL_DATE: f64 = 2_958_466.0;
 
@@ -58,7 +61,14 @@ pub(crate) fn number(v: f64) -> Cell {
     if v == 0.0 {
         numeric("0".to_string(), false)
     } else if v.fract() == 0.0 {
-        numeric(format!("{v:.0}"), lost)
+        // An integral value below 2^63 is exactly an i64, whose digits are `{v:.0}`'s — without
+        // the exact float formatter's slow path, which every typed mobile number would take.
+        let digits = if v.abs() < I64_BOUND {
+            (v as i64).to_string()
+        } else {
+            format!("{v:.0}")
+        };
+        numeric(digits, lost)
     } else {
         numeric(format!("{v}"), lost)
     }
@@ -271,6 +281,24 @@ mod tests {
             ("13812345678", true, false)
         );
         assert_eq!(number(-0.0).raw, "0");
+        // The integer path writes what the float formatter writes, up to and past 2^63.
+        let mut v = 1.0f64;
+        while v < 1e20 {
+            for x in [v, v + 1.0, v * 7.0 + 3.0, -v, -(v * 3.0 + 1.0)] {
+                if x.fract() == 0.0 {
+                    assert_eq!(number(x).raw, format!("{x:.0}"), "{x}");
+                }
+            }
+            v *= 3.1;
+        }
+        for x in [
+            I64_BOUND,
+            -I64_BOUND,
+            I64_BOUND / 2.0,
+            9.007_199_254_740_993e15,
+        ] {
+            assert_eq!(number(x).raw, format!("{x:.0}"), "{x}");
+        }
         assert_eq!(number(0.1).raw, "0.1");
         assert_eq!(number(2.5).raw, "2.5");
         assert_eq!(number(1e-7).raw, "0.0000001");
