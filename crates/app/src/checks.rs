@@ -112,7 +112,11 @@ pub fn tidy_finding(f: &mut Finding, forms: &[FormNames]) {
     let mut msg = f.message.clone();
     if let Some(r) = f.row {
         let row_prefix = format!("{place}第{r}行");
-        let who = if r >= FIRST_ROW && ((r - FIRST_ROW) as usize) < form.people.len() {
+        let person = r >= FIRST_ROW && ((r - FIRST_ROW) as usize) < form.people.len();
+        let footer = !person
+            && f.column
+                .is_some_and(|c| c == "学校填表人" || c == "联系电话");
+        let who = if person {
             let n = (r - FIRST_ROW) as usize + 1;
             let name = &form.people[n - 1];
             if name.is_empty() {
@@ -120,15 +124,18 @@ pub fn tidy_finding(f: &mut Finding, forms: &[FormNames]) {
             } else {
                 format!("「{ent}」第 {n} 人（{name}）")
             }
-        } else if f
-            .column
-            .is_some_and(|c| c == "学校填表人" || c == "联系电话")
-        {
+        } else if footer {
             format!("「{ent}」表尾")
         } else {
             format!("「{ent}」推荐表")
         };
         if let Some(rest) = msg.strip_prefix(row_prefix.as_str()) {
+            // 「…第6行表尾「联系电话」…」: the footer is named once.
+            let rest = if footer {
+                rest.strip_prefix("表尾").unwrap_or(rest)
+            } else {
+                rest
+            };
             let mut rest = rest.to_owned();
             if let (Some(col), Some(cell)) = (f.column, f.cell.as_deref()) {
                 rest = rest.replacen(&format!("「{col}」列（{cell}）"), &format!("「{col}」"), 1);
@@ -260,5 +267,28 @@ mod tests {
             "「乙企业」第 2 人（李四）「手机号码」：与 「丙校」「丁企业」推荐表第 1 人（王五）相同"
         );
         assert_eq!(f.cell, None);
+    }
+
+    #[test]
+    fn the_footer_is_named_once() {
+        for (column, message, tidy) in [
+            (
+                "联系电话",
+                "甲校—乙企业［推荐表］第8行表尾「联系电话」未填写；请填写手机号码或固定电话",
+                "「乙企业」表尾「联系电话」未填写；请填写手机号码或固定电话",
+            ),
+            (
+                "学校填表人",
+                "甲校—乙企业［推荐表］第8行「学校填表人」未填写；请填写填表人姓名",
+                "「乙企业」表尾「学校填表人」未填写；请填写填表人姓名",
+            ),
+        ] {
+            let mut f = Finding::new(&shuangshi_rules::rules::f::F11, message.into());
+            f.file = Some("甲校—乙企业".into());
+            f.row = Some(8);
+            f.column = Some(column);
+            tidy_finding(&mut f, &names());
+            assert_eq!(f.message, tidy);
+        }
     }
 }
