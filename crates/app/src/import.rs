@@ -96,6 +96,22 @@ pub struct Standing {
     pub findings: Vec<Finding>,
 }
 
+/// The school rules whose titles name the condition they report (「单张推荐表派出与接收不对等」,
+/// 「学校类别未知，未核对人数下限」) rather than what must hold.
+const CONDITION_TITLES: [&str; 2] = ["S06", "S07"];
+
+impl Standing {
+    /// What the report says beside the title when there is no finding: 「符合」 for what must
+    /// hold (S01–S05), 「无」 for a condition that did not occur (S06, S07).
+    pub fn clear(&self) -> &'static str {
+        if CONDITION_TITLES.contains(&self.rule) {
+            "无"
+        } else {
+            "符合"
+        }
+    }
+}
+
 /// The report of one school after an import.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchoolImport {

@@ -765,7 +765,7 @@ fn print_school(s: &SchoolImport) {
     );
     for st in &s.standing {
         if st.findings.is_empty() {
-            println!("    {} {}：符合", st.rule, st.title);
+            println!("    {} {}：{}", st.rule, st.title, st.clear());
         } else {
             for f in &st.findings {
                 println!("    {} {}：{}", st.rule, st.title, f.message);

@@ -588,6 +588,17 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     );
     assert!(!text.contains("已导入"), "{text}");
     assert!(text.contains("各校情况") && text.contains("S03"), "{text}");
+    // What must hold is 「符合」; a condition that did not occur (S06: every form balances; S07:
+    // the registry names every school's tier) is 「无」, never 「符合」.
+    assert!(
+        text.contains("S02 派出教师的专业有相应专业的接收人员：符合"),
+        "{text}"
+    );
+    assert!(
+        text.contains("S07 学校类别未知，未核对人数下限：无"),
+        "{text}"
+    );
+    assert!(!text.contains("未核对人数下限：符合"), "{text}");
 
     // The audit log names who imported and that the commission confirmed the partnerships.
     let source_url = format!("sqlite://{}?mode=rwc", data.join("shuangshi.db").display());
