@@ -574,7 +574,7 @@ impl Store {
                 let n = each_table!(name, count(conn))?;
                 if n > 0 {
                     return Err(StoreError::State(format!(
-                        "目标数据库已有数据（表 {name} 有 {n} 行），未恢复；确认要用备份替换其中全部数据时加 --force"
+                        "目标数据库已有数据（表 {name} 有 {n} 行）；确认要用备份替换其中全部数据时加 --force"
                     )));
                 }
             }

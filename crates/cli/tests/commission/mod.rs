@@ -687,11 +687,13 @@ fn import_twice_export_backup_restore_into_the_other_database_and_export_again()
     args.extend(to);
     let out = run(&args);
     assert_eq!(out.status.code(), Some(2));
+    let refused = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("已有数据"),
+        refused.contains("已有数据") && refused.contains("--force"),
         "{}",
         both(&out)
     );
+    assert_eq!(refused.matches("未恢复").count(), 1, "said once: {refused}");
     let bytes = std::fs::read(&backup).unwrap();
     let cut = work.path().join("截断.zip");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
