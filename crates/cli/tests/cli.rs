@@ -1039,3 +1039,54 @@ mod webdriver;
 
 #[path = "sweep/mod.rs"]
 mod sweep;
+
+// ---------------------------------------------------------------------------------------------
+// The xlsx reader: the direct reader reports what calamine's would, over the bench's workbooks.
+
+#[test]
+fn the_check_bench_runs_and_both_xlsx_readers_report_alike_on_its_workbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("bench.xlsx");
+    let out = shuangshi(&[
+        "bench",
+        "--people",
+        "300",
+        "--runs",
+        "1",
+        "--keep",
+        &keep.to_string_lossy(),
+    ]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(
+        text.matches("| 比值 check / calamine |").count(),
+        6,
+        "{text}"
+    );
+    let mut files: Vec<PathBuf> = ["bench.xlsx", "bench-excel.xlsx", "bench-inline.xlsx"]
+        .iter()
+        .map(|f| dir.path().join(f))
+        .collect();
+    files.extend(
+        std::fs::read_dir(root().join("examples/forms"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "xlsx")),
+    );
+    for file in &files {
+        let report = |calamine: bool| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_shuangshi"));
+            cmd.args(["check", "--format", "json"])
+                .arg(file)
+                .current_dir(root());
+            if calamine {
+                cmd.env("SHUANGSHI_XLSX_READER", "calamine");
+            }
+            let out = cmd.output().unwrap();
+            (out.status.code(), stdout(&out))
+        };
+        let (direct, calamine) = (report(false), report(true));
+        assert!(direct.1.contains("\"findings\""), "{}", direct.1);
+        assert_eq!(direct, calamine, "{}", file.display());
+    }
+}

@@ -47,6 +47,15 @@ impl MergeScan {
         }
         self.parts.remove(&key)
     }
+
+    /// [`MergeScan::take`] without taking.
+    pub(crate) fn get(&self, path: &str) -> Option<&PartMerges> {
+        let key = path.to_ascii_lowercase();
+        if self.ambiguous.contains(&key) {
+            return None;
+        }
+        self.parts.get(&key)
+    }
 }
 
 /// The key calamine's zip path cache uses for a part name.

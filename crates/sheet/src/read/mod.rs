@@ -4,12 +4,15 @@
 //! the bytes to the reader for the kind found. Every failure is a [`ReadError`] whose message names
 //! the file; nothing here panics on input.
 
+mod direct;
 mod docx;
 mod merges;
 mod ods;
 mod value;
 mod xls;
 mod xlsx;
+
+pub use xlsx::READER_VARIABLE;
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;

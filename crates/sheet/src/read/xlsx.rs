@@ -1,4 +1,4 @@
-//! `.xlsx` through calamine's streaming cell reader.
+//! `.xlsx` through calamine's streaming cell reader, when [`super::direct`] steps aside.
 //!
 //! `worksheet_range` would allocate the bounding box of the used cells densely (calamine #593): one
 //! value at XFD1048576 costs gigabytes. Instead each sheet's declared `<dimension>` is checked
@@ -19,7 +19,33 @@ use super::{Budget, Rows, rect, value};
 use crate::grid::Grid;
 use crate::guard::{Limits, Reason, no_panic};
 
-pub(crate) fn read(bytes: &[u8], limits: &Limits, merges: MergeScan) -> Result<Vec<Grid>, Reason> {
+/// Set to `calamine` to read every xlsx file with calamine alone (to compare the two readers on a
+/// file that reads wrong).
+pub const READER_VARIABLE: &str = "SHUANGSHI_XLSX_READER";
+
+pub(crate) fn read(
+    bytes: &[u8],
+    limits: &Limits,
+    mut merges: MergeScan,
+) -> Result<Vec<Grid>, Reason> {
+    no_panic("读取 xlsx 工作簿", || {
+        if std::env::var_os(READER_VARIABLE).is_some_and(|v| v == "calamine") {
+            return read_workbook(bytes, limits, merges);
+        }
+        match super::direct::read(bytes, limits, &mut merges) {
+            Some(read) => read,
+            None => read_workbook(bytes, limits, merges),
+        }
+    })
+}
+
+/// [`read`] through calamine alone, for comparing the two readers.
+#[cfg(test)]
+pub(crate) fn read_with_calamine(
+    bytes: &[u8],
+    limits: &Limits,
+    merges: MergeScan,
+) -> Result<Vec<Grid>, Reason> {
     no_panic("读取 xlsx 工作簿", || {
         read_workbook(bytes, limits, merges)
     })
@@ -96,111 +122,168 @@ fn read_workbook(bytes: &[u8], limits: &Limits, mut scan: MergeScan) -> Result<V
 /// The part each sheet of `sheets` (calamine's list, in order) is read from, found as calamine
 /// finds it. `None` when anything is unexpected, or the sheets found are not calamine's.
 fn sheet_parts(bytes: &[u8], sheets: &[Sheet]) -> Option<Vec<String>> {
-    let mut zip = ZipArchive::new(Cursor::new(bytes)).ok()?;
-    // calamine's zip path cache: names with `\` as `/`, looked up in ASCII lower case.
-    let mut names: HashMap<String, String> = HashMap::new();
-    for name in zip.file_names() {
-        let name = name.ok()?;
-        names.insert(part_key(&name), name.into_owned());
-    }
-    let mut each_start = |path: &str, f: &mut dyn FnMut(&BytesStart<'_>) -> Option<()>| {
-        let name = names
-            .get(&path.to_ascii_lowercase())
-            .map_or(path, String::as_str);
-        for_each_start(zip.by_name(name).ok()?, f)
-    };
-
-    // The workbook part, from the package relationships.
-    let mut target = None;
-    each_start("_rels/.rels", &mut |e| {
-        if e.local_name().as_ref() == "Relationship" {
-            let (typ, t) = two_attrs(e, b"Type", b"Target")?;
-            if typ.is_some_and(|t| t.ends_with("/relationships/officeDocument"))
-                && let Some(t) = t
-            {
-                target = Some(quick_xml::escape::unescape(t).ok()?.into_owned());
-            }
-        }
-        Some(())
-    })?;
-    let target = target?;
-    let (dir, file) = target.split_at(target.rfind('/').map_or(0, |i| i + 1));
-    let dir = dir.strip_prefix('/').unwrap_or(dir);
-    let file = if file.is_empty() {
-        "workbook.xml"
-    } else {
-        file
-    };
-
-    // The workbook's relationships: id → (target, type).
-    let mut rels: HashMap<String, (String, String)> = HashMap::new();
-    each_start(&format!("{dir}_rels/{file}.rels"), &mut |e| {
-        if e.local_name().as_ref() == "Relationship" {
-            let mut attrs = [None; 3];
-            for attr in RawAttrs::new(e.attributes_raw().as_bytes()) {
-                let (k, v) = attr.ok()?;
-                let slot = match k {
-                    b"Id" => 0,
-                    b"Type" => 1,
-                    b"Target" => 2,
-                    _ => continue,
-                };
-                attrs[slot] = Some(std::str::from_utf8(v).ok()?);
-                if attrs.iter().all(Option::is_some) {
-                    break;
-                }
-            }
-            if let [Some(id), typ, target] = attrs {
-                rels.insert(
-                    id.to_string(),
-                    (
-                        target.unwrap_or_default().to_string(),
-                        typ.unwrap_or_default().to_string(),
-                    ),
-                );
-            }
-        }
-        Some(())
-    })?;
-
-    // The sheets, in order.
-    let mut parts = Vec::new();
-    let mut found: Vec<(String, SheetType)> = Vec::new();
-    each_start(&format!("{dir}{file}"), &mut |e| {
-        if e.local_name().as_ref() == "sheet" {
-            let (mut name, mut id) = (String::new(), "");
-            for attr in RawAttrs::new(e.attributes_raw().as_bytes()) {
-                let (k, v) = attr.ok()?;
-                let v = std::str::from_utf8(v).ok()?;
-                match k {
-                    b"name" => name = quick_xml::escape::unescape(v).ok()?.into_owned(),
-                    b"state" => {}
-                    k if k == b"id" || k.ends_with(b":id") => id = v,
-                    _ => {}
-                }
-            }
-            let (target, typ) = rels.get(id)?;
-            let part = match target.strip_prefix('/') {
-                Some(absolute) => absolute.to_string(),
-                None => format!("{dir}{target}"),
-            };
-            let typ = match typ.rsplit('/').next() {
-                Some("worksheet") => SheetType::WorkSheet,
-                Some("chartsheet") => SheetType::ChartSheet,
-                Some("dialogsheet") => SheetType::DialogSheet,
-                _ => return None,
-            };
-            found.push((name, typ));
-            parts.push(part);
-        }
-        Some(())
-    })?;
-    let same = found.len() == sheets.len()
-        && found
+    let book = Book::discover(bytes)?;
+    let same = book.sheets.len() == sheets.len()
+        && book
+            .sheets
             .iter()
             .zip(sheets)
-            .all(|((name, typ), s)| *name == s.name && *typ == s.typ);
-    same.then_some(parts)
+            .all(|(found, s)| found.name == s.name && found.typ == s.typ);
+    same.then(|| book.sheets.into_iter().map(|s| s.part).collect())
+}
+
+/// One sheet of a workbook, as its `<sheet>` element and the relationships name it.
+pub(super) struct BookSheet {
+    pub(super) name: String,
+    pub(super) typ: SheetType,
+    /// The part it is read from, as calamine names it (before the zip's path cache).
+    pub(super) part: String,
+}
+
+/// What calamine learns about a workbook before reading a sheet, found as calamine finds it.
+pub(super) struct Book {
+    /// calamine's zip path cache: names with `\` as `/`, in ASCII lower case → the entry's name.
+    pub(super) names: HashMap<String, String>,
+    /// The folder of the workbook part (`xl/`), where calamine looks for the shared strings and styles.
+    pub(super) dir: String,
+    pub(super) sheets: Vec<BookSheet>,
+    /// `<workbookPr date1904="1">`: serial numbers count from 1904.
+    pub(super) date1904: bool,
+}
+
+impl Book {
+    /// `None` when anything is unexpected (a part missing or unreadable, a relationship not found,
+    /// a sheet state or type calamine does not know).
+    pub(super) fn discover(bytes: &[u8]) -> Option<Book> {
+        let mut zip = ZipArchive::new(Cursor::new(bytes)).ok()?;
+        let mut names: HashMap<String, String> = HashMap::new();
+        for name in zip.file_names() {
+            let name = name.ok()?;
+            names.insert(part_key(&name), name.into_owned());
+        }
+        let mut each_start = |path: &str, f: &mut dyn FnMut(&BytesStart<'_>) -> Option<()>| {
+            let name = entry_name(&names, path);
+            for_each_start(zip.by_name(name).ok()?, f)
+        };
+
+        // The workbook part, from the package relationships.
+        let mut target = None;
+        each_start("_rels/.rels", &mut |e| {
+            if e.local_name().as_ref() == "Relationship" {
+                let (typ, t) = two_attrs(e, b"Type", b"Target")?;
+                if typ.is_some_and(|t| t.ends_with("/relationships/officeDocument"))
+                    && let Some(t) = t
+                {
+                    target = Some(quick_xml::escape::unescape(t).ok()?.into_owned());
+                }
+            }
+            Some(())
+        })?;
+        let target = target?;
+        let (dir, file) = target.split_at(target.rfind('/').map_or(0, |i| i + 1));
+        let dir = dir.strip_prefix('/').unwrap_or(dir);
+        let file = if file.is_empty() {
+            "workbook.xml"
+        } else {
+            file
+        };
+
+        // The workbook's relationships: id → (target, type).
+        let mut rels: HashMap<String, (String, String)> = HashMap::new();
+        each_start(&format!("{dir}_rels/{file}.rels"), &mut |e| {
+            if e.local_name().as_ref() == "Relationship" {
+                let mut attrs = [None; 3];
+                for attr in RawAttrs::new(e.attributes_raw().as_bytes()) {
+                    let (k, v) = attr.ok()?;
+                    let slot = match k {
+                        b"Id" => 0,
+                        b"Type" => 1,
+                        b"Target" => 2,
+                        _ => continue,
+                    };
+                    attrs[slot] = Some(std::str::from_utf8(v).ok()?);
+                    if attrs.iter().all(Option::is_some) {
+                        break;
+                    }
+                }
+                if let [Some(id), typ, target] = attrs {
+                    rels.insert(
+                        id.to_string(),
+                        (
+                            target.unwrap_or_default().to_string(),
+                            typ.unwrap_or_default().to_string(),
+                        ),
+                    );
+                }
+            }
+            Some(())
+        })?;
+
+        // The sheets, in order, and the date system.
+        let mut sheets = Vec::new();
+        let mut date1904 = false;
+        each_start(&format!("{dir}{file}"), &mut |e| {
+            match e.local_name().as_ref() {
+                "sheet" => {
+                    let (mut name, mut id) = (String::new(), "");
+                    for attr in RawAttrs::new(e.attributes_raw().as_bytes()) {
+                        let (k, v) = attr.ok()?;
+                        let v = std::str::from_utf8(v).ok()?;
+                        match k {
+                            b"name" => name = quick_xml::escape::unescape(v).ok()?.into_owned(),
+                            b"state" if !matches!(v, "visible" | "hidden" | "veryHidden") => {
+                                return None;
+                            }
+                            b"state" => {}
+                            k if k == b"id" || k.ends_with(b":id") => id = v,
+                            _ => {}
+                        }
+                    }
+                    let (target, typ) = rels.get(id)?;
+                    let part = match target.strip_prefix('/') {
+                        Some(absolute) => absolute.to_string(),
+                        None => format!("{dir}{target}"),
+                    };
+                    let typ = match typ.rsplit('/').next() {
+                        Some("worksheet") => SheetType::WorkSheet,
+                        Some("chartsheet") => SheetType::ChartSheet,
+                        Some("dialogsheet") => SheetType::DialogSheet,
+                        _ => return None,
+                    };
+                    sheets.push(BookSheet { name, typ, part });
+                }
+                "workbookPr" => {
+                    for attr in RawAttrs::new(e.attributes_raw().as_bytes()) {
+                        let (k, v) = attr.ok()?;
+                        if k == b"date1904" {
+                            date1904 = v == b"1" || v == b"true";
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            Some(())
+        })?;
+        Some(Book {
+            names,
+            dir: dir.to_string(),
+            sheets,
+            date1904,
+        })
+    }
+
+    /// The zip entry calamine opens for `path`.
+    pub(super) fn entry<'a>(&'a self, path: &'a str) -> &'a str {
+        entry_name(&self.names, path)
+    }
+}
+
+/// calamine's `cached_zip_path`: the path in ASCII lower case looked up in the cache, else itself.
+fn entry_name<'a>(names: &'a HashMap<String, String>, path: &'a str) -> &'a str {
+    names
+        .get(&path.to_ascii_lowercase())
+        .map_or(path, String::as_str)
 }
 
 /// The values of two attributes, as calamine's `get_attrs!` reads them.
@@ -226,7 +309,10 @@ fn two_attrs<'e>(
 }
 
 /// Calls `f` on every start tag of a part (empty tags included), read as calamine reads parts.
-fn for_each_start(part: impl Read, f: &mut dyn FnMut(&BytesStart<'_>) -> Option<()>) -> Option<()> {
+pub(super) fn for_each_start(
+    part: impl Read,
+    f: &mut dyn FnMut(&BytesStart<'_>) -> Option<()>,
+) -> Option<()> {
     let mut reader = quick_xml::Reader::from_reader(BufReader::new(part));
     let config = reader.config_mut();
     config.check_end_names = false;
