@@ -436,7 +436,8 @@ impl<R: Read> Scanner<R> {
                 Progress::Step(step) => return Some(step),
                 Progress::Bail => return None,
                 Progress::More => {
-                    if self.eof {
+                    // A cell larger than any a spreadsheet program writes is calamine's to stream.
+                    if self.eof || self.buf.len() - self.pos > MAX_PENDING {
                         // The part ended inside the sheet data: calamine names the error.
                         return None;
                     }
@@ -456,10 +457,7 @@ impl<R: Read> Scanner<R> {
         };
         let Some(tag) = tag_at(buf, lt) else {
             self.pos += lt;
-            return match buf.len() - lt > MAX_TAG {
-                true => Progress::Bail,
-                false => Progress::More,
-            };
+            return Progress::More;
         };
         let Some(tag) = tag else {
             // A comment, CDATA section, processing instruction or declaration.
@@ -538,8 +536,9 @@ impl<R: Read> Scanner<R> {
     }
 }
 
-/// The longest tag waited for across chunks; real ones are under a few hundred bytes.
-const MAX_TAG: usize = 1 << 20;
+/// The most of one element (a tag, or a cell with its content) gathered across chunks: a cell
+/// Excel writes holds at most 32,767 characters (under 128 KiB), its tag a few hundred bytes.
+const MAX_PENDING: usize = 1 << 20;
 
 enum Progress {
     Step(Step),
@@ -1390,6 +1389,34 @@ mod tests {
         assert_eq!(n, 2);
         let batch = shuangshi_rules::Batch::batch10();
         default_compare(&crate::write::template_xlsx(&batch).unwrap());
+    }
+
+    /// A cell larger than any spreadsheet program writes is not gathered in memory: calamine
+    /// streams it.
+    #[test]
+    fn an_endless_cell_is_left_to_calamine() {
+        // Varied text, so the guard does not take it for a zip bomb.
+        let mut seed = 7u32;
+        let mut varied = |n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    char::from_u32(0x4E00 + (seed >> 16) % 20_000).unwrap_or('甲')
+                })
+                .collect()
+        };
+        let long = varied(MAX_PENDING / 2);
+        let data = format!(
+            r#"<sheetData><row><c t="inlineStr"><is><t>{long}</t></is></c></row></sheetData>"#
+        );
+        let bytes = package("", STYLES, None, &[&data]);
+        compare(&bytes, &Limits::default(), false).unwrap();
+        let fits = format!(
+            r#"<sheetData><row><c t="inlineStr"><is><t>{}</t></is></c></row></sheetData>"#,
+            "甲".repeat(MAX_PENDING / 4)
+        );
+        let bytes = package("", STYLES, None, &[&fits]);
+        compare(&bytes, &Limits::default(), true).unwrap();
     }
 
     #[test]
