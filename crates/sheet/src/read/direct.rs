@@ -46,7 +46,8 @@ pub(crate) fn read(
     limits: &Limits,
     scan: &mut MergeScan,
 ) -> Option<Result<Vec<Grid>, Reason>> {
-    let book = Book::discover(bytes)?;
+    let mut zip = ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let book = Book::discover_in(&mut zip)?;
     let sheets: Vec<_> = book
         .sheets
         .iter()
@@ -56,7 +57,6 @@ pub(crate) fn read(
     if !sheets.iter().all(|s| scan.get(&s.part).is_some()) {
         return None;
     }
-    let mut zip = ZipArchive::new(Cursor::new(bytes)).ok()?;
     let strings = shared_strings(&mut zip, &book)?;
     let styles = Styles::read(&mut zip, &book)?;
     let context = Context {
@@ -414,16 +414,11 @@ impl<R: Read> Scanner<R> {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
-        let len = self.buf.len();
-        self.buf.resize(len + CHUNK, 0);
-        let n = loop {
-            match self.source.read(&mut self.buf[len..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return None,
-            }
-        };
-        self.buf.truncate(len + n);
+        // Appended without zero-filling first (`read_to_end` retries on `Interrupted`).
+        let n = (&mut self.source)
+            .take(CHUNK as u64)
+            .read_to_end(&mut self.buf)
+            .ok()?;
         if n == 0 {
             self.eof = true;
         }
@@ -467,7 +462,7 @@ impl<R: Read> Scanner<R> {
         if tag.name.first() == Some(&b'/') {
             let local = local_name(&tag.name[1..]);
             let step = match local {
-                b"row" => {
+                [b'r', b'o', b'w'] => {
                     self.row = self.row.wrapping_add(1);
                     self.col = 0;
                     Step::Other
@@ -479,7 +474,7 @@ impl<R: Read> Scanner<R> {
             return Progress::Step(step);
         }
         match local {
-            b"row" => {
+            [b'r', b'o', b'w'] => {
                 let Ok(r) = attr(tag.attrs, b"r") else {
                     return Progress::Bail;
                 };
@@ -496,7 +491,7 @@ impl<R: Read> Scanner<R> {
                 self.pos += tag.end;
                 Progress::Step(Step::Other)
             }
-            b"c" => {
+            [b'c'] => {
                 let (content, end) = if tag.empty {
                     (&buf[tag.end..tag.end], tag.end)
                 } else {
@@ -605,7 +600,7 @@ fn closing(buf: &[u8], from: usize, name: &[u8]) -> Option<(usize, usize)> {
     loop {
         let i = at + memchr(b'<', buf.get(at..)?)?;
         at = i + 1;
-        if buf.get(i + 1) != Some(&b'/') || buf.get(i + 2..i + 2 + name.len())? != name {
+        if buf.get(i + 1) != Some(&b'/') || !same(buf.get(i + 2..i + 2 + name.len())?, name) {
             continue;
         }
         // `</c>` or `</c >`, not `</cx>`.
@@ -616,6 +611,11 @@ fn closing(buf: &[u8], from: usize, name: &[u8]) -> Option<(usize, usize)> {
             return Some((i, after + spaces + 1));
         }
     }
+}
+
+/// Two short names equal (a tag's name is one or a few bytes: no call to `memcmp`).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The first attribute named `key`, as calamine's `raw_attr` finds it (`Err` for a malformed one
@@ -645,9 +645,9 @@ impl<'a> CellAttrs<'a> {
         for a in RawAttrs::new(attrs) {
             let (k, v) = a.ok()?;
             let slot = match k {
-                b"r" => &mut reference,
-                b"s" => &mut style,
-                b"t" => &mut typ,
+                [b'r'] => &mut reference,
+                [b's'] => &mut style,
+                [b't'] => &mut typ,
                 _ => continue,
             };
             if slot.replace(v).is_some() {
@@ -722,9 +722,9 @@ fn dimension(range: &[u8]) -> Option<((u32, u32), (u32, u32))> {
 /// an empty cell, `None` when calamine must read it.
 fn cell_value(content: &[u8], c: &CellAttrs<'_>, context: &Context<'_>) -> Option<Option<Cell>> {
     // Nearly every cell is one plain `<v>…</v>`.
-    if let Some(rest) = content.strip_prefix(b"<v>")
+    if let [b'<', b'v', b'>', rest @ ..] = content
         && let Some(stop) = memchr(b'<', rest)
-        && &rest[stop..] == b"</v>"
+        && let [b'<', b'/', b'v', b'>'] = rest[stop..]
     {
         return v_value(Some(&rest[..stop]), c, context);
     }
@@ -838,8 +838,8 @@ fn simple_inline(inner: &[u8]) -> Option<String> {
 fn v_value(text: Option<&[u8]>, c: &CellAttrs<'_>, context: &Context<'_>) -> Option<Option<Cell>> {
     let typ = c.typ;
     match typ {
-        Some(b"inlineStr" | b"is") => Some(None),
-        Some(b"n" | b"s" | b"b" | b"e") | None => {
+        Some([b'i', b'n', b'l', b'i', b'n', b'e', b'S', b't', b'r'] | [b'i', b's']) => Some(None),
+        Some([b'n'] | [b's'] | [b'b'] | [b'e']) | None => {
             let Some(text) = text else {
                 return Some(None);
             };
@@ -849,7 +849,7 @@ fn v_value(text: Option<&[u8]>, c: &CellAttrs<'_>, context: &Context<'_>) -> Opt
             }
             let text = std::str::from_utf8(text).ok()?;
             match typ {
-                Some(b"s") => {
+                Some([b's']) => {
                     if text.is_empty() {
                         return Some(None);
                     }
@@ -857,7 +857,7 @@ fn v_value(text: Option<&[u8]>, c: &CellAttrs<'_>, context: &Context<'_>) -> Opt
                     let s = context.strings.get(i)?;
                     Some(Some(Cell::text(s.as_str())))
                 }
-                Some(b"b") => {
+                Some([b'b']) => {
                     let t = text.trim();
                     if t.is_empty() {
                         Some(None)
@@ -869,7 +869,7 @@ fn v_value(text: Option<&[u8]>, c: &CellAttrs<'_>, context: &Context<'_>) -> Opt
                         None
                     }
                 }
-                Some(b"e") => {
+                Some([b'e']) => {
                     let e: CellErrorType = text.parse().ok()?;
                     value::from_data_ref(&DataRef::Error(e)).map(Some)
                 }
@@ -893,8 +893,8 @@ fn v_value(text: Option<&[u8]>, c: &CellAttrs<'_>, context: &Context<'_>) -> Opt
             }
             let text = quick_xml::escape::unescape(raw).ok()?;
             match other {
-                b"str" => Some(Some(Cell::text(unescape_excel(&text).into_owned()))),
-                b"d" => value::from_data_ref(&DataRef::DateTimeIso(text.into_owned())).map(Some),
+                [b's', b't', b'r'] => Some(Some(Cell::text(unescape_excel(&text).into_owned()))),
+                [b'd'] => value::from_data_ref(&DataRef::DateTimeIso(text.into_owned())).map(Some),
                 _ => None,
             }
         }

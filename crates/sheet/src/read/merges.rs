@@ -8,6 +8,7 @@
 //! it was read from. The areas are charged to the [`super::Budget`] there, exactly as before.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use memchr::memmem;
 
@@ -23,6 +24,19 @@ const MAX_TAG: usize = 4096;
 
 /// Markup whose content is not elements, and the text that ends it.
 const SKIPPED: [(&[u8], &[u8]); 3] = [(b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>")];
+
+/// The searchers for [`MERGE_CELL`] and the openings of [`SKIPPED`], built once (building one
+/// costs more than searching a small part).
+fn finders() -> &'static (memmem::Finder<'static>, [memmem::Finder<'static>; 3]) {
+    static FINDERS: LazyLock<(memmem::Finder<'static>, [memmem::Finder<'static>; 3])> =
+        LazyLock::new(|| {
+            (
+                memmem::Finder::new(MERGE_CELL),
+                SKIPPED.map(|(open, _)| memmem::Finder::new(open)),
+            )
+        });
+    &FINDERS
+}
 
 /// What one part declares: its merged areas, or why they cannot be read.
 pub(crate) type PartMerges = Result<Vec<Rect>, String>;
@@ -152,7 +166,7 @@ impl Scanner {
                 }
             }
             let rest = &self.window[self.pos..];
-            let merge = memmem::find(rest, MERGE_CELL);
+            let merge = finders().0.find(rest);
             // A comment, CDATA section or processing instruction opening before the candidate
             // (complete openings only: one cut at the end is kept for the next chunk below).
             let before = merge.map_or(rest, |m| {
@@ -160,7 +174,8 @@ impl Scanner {
             });
             let skipped = SKIPPED
                 .iter()
-                .filter_map(|(open, close)| memmem::find(before, open).map(|i| (i, *open, *close)))
+                .zip(&finders().1)
+                .filter_map(|((open, close), f)| f.find(before).map(|i| (i, *open, *close)))
                 .min_by_key(|(i, _, _)| *i);
             if let Some((i, open, close)) = skipped
                 && merge.is_none_or(|m| i < m)

@@ -155,7 +155,11 @@ impl Book {
     /// `None` when anything is unexpected (a part missing or unreadable, a relationship not found,
     /// a sheet state or type calamine does not know).
     pub(super) fn discover(bytes: &[u8]) -> Option<Book> {
-        let mut zip = ZipArchive::new(Cursor::new(bytes)).ok()?;
+        Book::discover_in(&mut ZipArchive::new(Cursor::new(bytes)).ok()?)
+    }
+
+    /// [`Book::discover`] in an archive already opened.
+    pub(super) fn discover_in(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Option<Book> {
         let mut names: HashMap<String, String> = HashMap::new();
         for name in zip.file_names() {
             let name = name.ok()?;
