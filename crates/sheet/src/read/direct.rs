@@ -31,7 +31,7 @@ use quick_xml::events::Event;
 use shuangshi_rules::Cell;
 use zip::ZipArchive;
 
-use super::merges::{MergeScan, RawAttrs};
+use super::merges::{MergeScan, RawAttrs, reference};
 use super::xlsx::Book;
 use super::{Budget, Rows, value};
 use crate::grid::Grid;
@@ -676,27 +676,6 @@ fn parse_digits(s: &[u8]) -> Option<u64> {
         n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     Some(n)
-}
-
-/// A reference such as `AB12` (or a row alone, `12`) as calamine reads it: 0-based row and, when
-/// letters come first, column. `None` for anything else, or past `u32`.
-fn reference(s: &[u8]) -> Option<(u32, Option<u32>)> {
-    let letters = s.iter().take_while(|c| c.is_ascii_alphabetic()).count();
-    let (col, row) = s.split_at(letters);
-    if row.is_empty() || !row.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut c: u32 = 0;
-    for l in col {
-        c = c
-            .checked_mul(26)?
-            .checked_add(u32::from(l.to_ascii_uppercase() - b'A') + 1)?;
-    }
-    let mut r: u32 = 0;
-    for d in row {
-        r = r.checked_mul(10)?.checked_add(u32::from(d - b'0'))?;
-    }
-    Some((r.checked_sub(1)?, c.checked_sub(1)))
 }
 
 /// A `<dimension ref>` as calamine reads it: (first, last) as written, not put in order.

@@ -398,9 +398,18 @@ pub(crate) fn dimension(value: &[u8]) -> Option<Rect> {
 
 /// A cell reference such as `AB12` as 0-based (row, column): letters, then digits, both present.
 fn cell(s: &[u8]) -> Option<(u32, u32)> {
+    match reference(s)? {
+        (row, Some(col)) => Some((row, col)),
+        (_, None) => None,
+    }
+}
+
+/// A reference such as `AB12` (or a row alone, `12`) as calamine reads it: 0-based row and, when
+/// letters come first, column. `None` for anything else, or past `u32`.
+pub(crate) fn reference(s: &[u8]) -> Option<(u32, Option<u32>)> {
     let letters = s.iter().take_while(|c| c.is_ascii_alphabetic()).count();
     let (col, row) = s.split_at(letters);
-    if col.is_empty() || row.is_empty() || !row.iter().all(u8::is_ascii_digit) {
+    if row.is_empty() || !row.iter().all(u8::is_ascii_digit) {
         return None;
     }
     let mut c: u32 = 0;
@@ -413,7 +422,7 @@ fn cell(s: &[u8]) -> Option<(u32, u32)> {
     for d in row {
         r = r.checked_mul(10)?.checked_add(u32::from(d - b'0'))?;
     }
-    Some((r.checked_sub(1)?, c - 1))
+    Some((r.checked_sub(1)?, c.checked_sub(1)))
 }
 
 #[cfg(test)]
