@@ -23,16 +23,15 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::{BufRead, BufReader, Read};
 
 use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType, SheetType};
 use memchr::memchr;
 use quick_xml::events::Event;
 use shuangshi_rules::Cell;
-use zip::ZipArchive;
 
 use super::merges::{MergeScan, RawAttrs, reference};
-use super::xlsx::Book;
+use super::xlsx::{Book, Parts};
 use super::{Budget, Rows, value};
 use crate::grid::Grid;
 use crate::guard::{Limits, Reason};
@@ -44,10 +43,10 @@ const CHUNK: usize = 64 * 1024;
 pub(crate) fn read(
     bytes: &[u8],
     limits: &Limits,
-    scan: &mut MergeScan,
+    scan: &MergeScan,
 ) -> Option<Result<Vec<Grid>, Reason>> {
-    let mut zip = ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let book = Book::discover_in(&mut zip)?;
+    let mut parts = Parts::new(bytes, Some(scan))?;
+    let book = Book::discover_in(&mut parts)?;
     let sheets: Vec<_> = book
         .sheets
         .iter()
@@ -57,8 +56,8 @@ pub(crate) fn read(
     if !sheets.iter().all(|s| scan.get(&s.part).is_some()) {
         return None;
     }
-    let strings = shared_strings(&mut zip, &book)?;
-    let styles = Styles::read(&mut zip, &book)?;
+    let strings = shared_strings(&mut parts, &book)?;
+    let styles = Styles::read(&mut parts, &book)?;
     let context = Context {
         strings: &strings,
         styles: &styles,
@@ -68,7 +67,7 @@ pub(crate) fn read(
     let mut grids = Vec::with_capacity(sheets.len());
     for sheet in sheets {
         let place = format!("工作表「{}」", sheet.name);
-        let entry = zip.by_name(book.entry(&sheet.part)).ok()?;
+        let entry = parts.open(book.entry(&sheet.part))?;
         let cells = match read_sheet(entry, &context, &mut budget, &place)? {
             Ok(cells) => cells,
             Err(refused) => return Some(Err(refused)),
@@ -104,13 +103,13 @@ fn xml_reader<R: BufRead>(source: R) -> quick_xml::Reader<R> {
 }
 
 /// The shared-strings table, read as calamine reads it (none when the part is missing).
-fn shared_strings(zip: &mut ZipArchive<Cursor<&[u8]>>, book: &Book) -> Option<Vec<String>> {
+fn shared_strings(parts: &mut Parts<'_, '_>, book: &Book) -> Option<Vec<String>> {
     let path = format!("{}sharedStrings.xml", book.dir);
     // calamine reads a workbook without the part as one without strings.
     if !book.names.contains_key(&path.to_ascii_lowercase()) {
         return Some(Vec::new());
     }
-    let part = zip.by_name(book.entry(&path)).ok()?;
+    let part = parts.open(book.entry(&path))?;
     let mut xml = xml_reader(BufReader::new(part));
     let mut strings = Vec::new();
     let mut buf = Vec::with_capacity(1024);
@@ -230,12 +229,12 @@ struct Styles {
 impl Styles {
     /// The styles part read as calamine reads the parts of it that matter here (none when the
     /// part is missing).
-    fn read(zip: &mut ZipArchive<Cursor<&[u8]>>, book: &Book) -> Option<Styles> {
+    fn read(parts: &mut Parts<'_, '_>, book: &Book) -> Option<Styles> {
         let path = format!("{}styles.xml", book.dir);
         if !book.names.contains_key(&path.to_ascii_lowercase()) {
             return Some(Styles::default());
         }
-        let part = zip.by_name(book.entry(&path)).ok()?;
+        let part = parts.open(book.entry(&path))?;
         let mut xml = xml_reader(BufReader::new(part));
         let mut custom: HashMap<String, String> = HashMap::new();
         let mut styles = Styles::default();
@@ -1069,7 +1068,9 @@ fn parse_escape(s: &str, index: usize) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use std::io::{Cursor, Write};
+
+    use zip::ZipArchive;
 
     use rust_xlsxwriter::{ExcelDateTime as XlDate, Format, Formula, Workbook};
 
@@ -1082,7 +1083,7 @@ mod tests {
     fn compare(bytes: &[u8], limits: &Limits, handled: bool) -> Result<Vec<Grid>, Reason> {
         let mut scan = MergeScan::default();
         inspect_zip_with(bytes, limits, &mut scan).expect("the guard passes");
-        let direct = read(bytes, limits, &mut scan);
+        let direct = read(bytes, limits, &scan);
         assert_eq!(direct.is_some(), handled, "handled: {direct:?}");
         let theirs = read_with_calamine(bytes, limits, scan);
         if let Some(ours) = direct {
@@ -1254,7 +1255,7 @@ mod tests {
             let bytes = package("", STYLES, Some("<si><t>甲</t></si>"), &[data]);
             let mut scan = MergeScan::default();
             inspect_zip_with(&bytes, &Limits::default(), &mut scan).unwrap();
-            let direct = read(&bytes, &Limits::default(), &mut scan);
+            let direct = read(&bytes, &Limits::default(), &scan);
             // The character reference in a `str` value is one it does read.
             if data.contains("&#13;") {
                 compare(&bytes, &Limits::default(), true).unwrap();
@@ -1332,6 +1333,35 @@ mod tests {
         assert_eq!(
             grids[0].get(0, 7).map(|c| c.raw.as_str()),
             Some("第十批推荐表")
+        );
+    }
+
+    /// The guard's pass keeps a form's small parts whole, so they are not inflated twice, and
+    /// never a large one.
+    #[test]
+    fn small_parts_are_kept_from_the_guard_pass_and_large_ones_are_not() {
+        let bytes = written();
+        let mut scan = MergeScan::default();
+        inspect_zip_with(&bytes, &Limits::default(), &mut scan).unwrap();
+        let mut zip = ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+        let mut inflated = |name: &str| {
+            let mut v = Vec::new();
+            zip.by_name(name).unwrap().read_to_end(&mut v).unwrap();
+            v
+        };
+        assert_eq!(
+            scan.kept("xl/workbook.xml"),
+            Some(&inflated("xl/workbook.xml")[..])
+        );
+        assert_eq!(
+            scan.kept("XL\\Styles.xml"),
+            Some(&inflated("xl/styles.xml")[..])
+        );
+        assert!(inflated("xl/worksheets/sheet1.xml").len() > 256 * 1024);
+        assert_eq!(scan.kept("xl/worksheets/sheet1.xml"), None);
+        assert_eq!(
+            scan.kept("xl/worksheets/sheet2.xml"),
+            Some(&inflated("xl/worksheets/sheet2.xml")[..])
         );
     }
 

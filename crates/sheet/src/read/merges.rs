@@ -49,7 +49,17 @@ pub(crate) struct MergeScan {
     /// Keys two parts share: calamine would pick one of them, so neither is used.
     ambiguous: HashSet<String>,
     current: Option<(String, Scanner)>,
+    /// Small parts kept whole as they streamed by, so the xlsx reader does not inflate them
+    /// again: at most [`KEEP_PART`] bytes each, [`KEEP_TOTAL`] together.
+    kept: HashMap<String, Vec<u8>>,
+    kept_total: usize,
+    keeping: Option<Vec<u8>>,
 }
+
+/// The largest part kept whole: a form's sheet, styles and shared strings are a few dozen KiB.
+const KEEP_PART: usize = 256 * 1024;
+/// The most kept for one file.
+const KEEP_TOTAL: usize = 4 * 1024 * 1024;
 
 impl MergeScan {
     /// The merged areas of the part calamine opens for `path`; `None` when the part was not
@@ -60,6 +70,16 @@ impl MergeScan {
             return None;
         }
         self.parts.remove(&key)
+    }
+
+    /// The bytes of the part named `name` (a zip entry's name), when it was small enough to keep
+    /// and no other part shares its key.
+    pub(crate) fn kept(&self, name: &str) -> Option<&[u8]> {
+        let key = part_key(name);
+        if self.ambiguous.contains(&key) {
+            return None;
+        }
+        self.kept.get(&key).map(Vec::as_slice)
     }
 
     /// [`MergeScan::take`] without taking.
@@ -80,15 +100,28 @@ pub(crate) fn part_key(name: &str) -> String {
 impl PartSink for MergeScan {
     fn begin(&mut self, name: Option<&str>) {
         self.current = name.map(|n| (part_key(n), Scanner::default()));
+        self.keeping = self.current.as_ref().map(|_| Vec::new());
     }
 
     fn data(&mut self, chunk: &[u8]) {
         if let Some((_, scanner)) = &mut self.current {
             scanner.feed(chunk);
         }
+        if let Some(kept) = &mut self.keeping {
+            let len = kept.len() + chunk.len();
+            if len > KEEP_PART || self.kept_total + len > KEEP_TOTAL {
+                self.keeping = None;
+            } else {
+                kept.extend_from_slice(chunk);
+            }
+        }
     }
 
     fn end(&mut self) {
+        if let (Some((key, _)), Some(kept)) = (&self.current, self.keeping.take()) {
+            self.kept_total += kept.len();
+            self.kept.insert(key.clone(), kept);
+        }
         if let Some((key, mut scanner)) = self.current.take() {
             scanner.finish();
             let merges = match scanner.error {

@@ -23,16 +23,12 @@ use crate::guard::{Limits, Reason, no_panic};
 /// file that reads wrong).
 pub const READER_VARIABLE: &str = "SHUANGSHI_XLSX_READER";
 
-pub(crate) fn read(
-    bytes: &[u8],
-    limits: &Limits,
-    mut merges: MergeScan,
-) -> Result<Vec<Grid>, Reason> {
+pub(crate) fn read(bytes: &[u8], limits: &Limits, merges: MergeScan) -> Result<Vec<Grid>, Reason> {
     no_panic("读取 xlsx 工作簿", || {
         if std::env::var_os(READER_VARIABLE).is_some_and(|v| v == "calamine") {
             return read_workbook(bytes, limits, merges);
         }
-        match super::direct::read(bytes, limits, &mut merges) {
+        match super::direct::read(bytes, limits, &merges) {
             Some(read) => read,
             None => read_workbook(bytes, limits, merges),
         }
@@ -155,19 +151,19 @@ impl Book {
     /// `None` when anything is unexpected (a part missing or unreadable, a relationship not found,
     /// a sheet state or type calamine does not know).
     pub(super) fn discover(bytes: &[u8]) -> Option<Book> {
-        Book::discover_in(&mut ZipArchive::new(Cursor::new(bytes)).ok()?)
+        Book::discover_in(&mut Parts::new(bytes, None)?)
     }
 
-    /// [`Book::discover`] in an archive already opened.
-    pub(super) fn discover_in(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Option<Book> {
+    /// [`Book::discover`] from the parts of an archive already opened.
+    pub(super) fn discover_in(parts: &mut Parts<'_, '_>) -> Option<Book> {
         let mut names: HashMap<String, String> = HashMap::new();
-        for name in zip.file_names() {
+        for name in parts.zip.file_names() {
             let name = name.ok()?;
             names.insert(part_key(&name), name.into_owned());
         }
         let mut each_start = |path: &str, f: &mut dyn FnMut(&BytesStart<'_>) -> Option<()>| {
             let name = entry_name(&names, path);
-            for_each_start(zip.by_name(name).ok()?, f)
+            for_each_start(parts.open(name)?, f)
         };
 
         // The workbook part, from the package relationships.
@@ -280,6 +276,45 @@ impl Book {
     /// The zip entry calamine opens for `path`.
     pub(super) fn entry<'a>(&'a self, path: &'a str) -> &'a str {
         entry_name(&self.names, path)
+    }
+}
+
+/// The parts of an xlsx archive: those the guard's pass kept whole read from memory, the others
+/// inflated from the zip.
+pub(super) struct Parts<'b, 's> {
+    pub(super) zip: ZipArchive<Cursor<&'b [u8]>>,
+    kept: Option<&'s MergeScan>,
+}
+
+/// One part, being read.
+pub(super) enum Part<'p, 'b> {
+    Kept(&'p [u8]),
+    Zip(zip::read::ZipFile<'p, Cursor<&'b [u8]>>),
+}
+
+impl Read for Part<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Part::Kept(bytes) => bytes.read(buf),
+            Part::Zip(file) => file.read(buf),
+        }
+    }
+}
+
+impl<'b, 's> Parts<'b, 's> {
+    pub(super) fn new(bytes: &'b [u8], kept: Option<&'s MergeScan>) -> Option<Parts<'b, 's>> {
+        Some(Parts {
+            zip: ZipArchive::new(Cursor::new(bytes)).ok()?,
+            kept,
+        })
+    }
+
+    /// The zip entry named `name`; `None` when it is missing or cannot be opened.
+    pub(super) fn open(&mut self, name: &str) -> Option<Part<'_, 'b>> {
+        if let Some(bytes) = self.kept.and_then(|k| k.kept(name)) {
+            return Some(Part::Kept(bytes));
+        }
+        self.zip.by_name(name).ok().map(Part::Zip)
     }
 }
 
