@@ -83,6 +83,7 @@ async fn serve_async(opts: ServeOptions) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let store = opts.db.open().await?;
+    store.warm_login();
     if let Some(password) = store.bootstrap_admin().await.map_err(|e| anyhow!("{e}"))? {
         println!("已创建市教委管理员账号 admin，一次性密码：{password}");
         println!("（此密码只显示这一次；首次登录后必须修改）");

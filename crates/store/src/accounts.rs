@@ -288,11 +288,15 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// Computes the dummy hash ahead of the first unknown-user login.
-pub(crate) fn warm_dummy_hash() {
-    tokio::task::spawn_blocking(|| {
-        dummy_hash();
-    });
+impl Store {
+    /// Computes, on a blocking thread, the hash an unknown user's login is verified against, so
+    /// the first such login costs what every other does. For a server: a command that signs no
+    /// one in (import, export, backup) would spend an argon2 hash's time and memory for nothing.
+    pub fn warm_login(&self) {
+        tokio::task::spawn_blocking(|| {
+            dummy_hash();
+        });
+    }
 }
 
 async fn spend_verify_time(password: &str) {

@@ -186,7 +186,6 @@ impl Store {
         Migrator::up(&db, None)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
-        crate::accounts::warm_dummy_hash();
         Ok(Store {
             db,
             backend,
