@@ -352,12 +352,7 @@ pub(super) fn for_each_start(
     part: impl Read,
     f: &mut dyn FnMut(&BytesStart<'_>) -> Option<()>,
 ) -> Option<()> {
-    let mut reader = quick_xml::Reader::from_reader(BufReader::new(part));
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.trim_text(false);
-    config.check_comments = false;
-    config.expand_empty_elements = true;
+    let mut reader = super::direct::xml_reader(BufReader::new(part));
     let mut buf = Vec::new();
     loop {
         buf.clear();
